@@ -1,0 +1,95 @@
+"""Settings read once from the environment (prefix ``REFERRAL_``) or a ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET_KEY = "dev-secret-key-not-for-production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="REFERRAL_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    env: Literal["development", "production", "test"] = "development"
+    instance_path: Path = PROJECT_ROOT / "instance"
+    # Empty means the embedded default: SQLite / filesystem queue under instance_path.
+    database_url: str = ""
+    broker_url: str = ""
+    redis_url: str = ""
+    secret_key: str = DEV_SECRET_KEY
+    base_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    timezone: str = "Asia/Shanghai"
+    default_locale: str = "zh_CN"
+
+    # Outbox: a delivery still queued this long after its row was written is re-dispatched.
+    relay_interval_seconds: float = 10.0
+    relay_grace_seconds: float = 15.0
+    delivery_max_attempts: int = 8
+    # Publishing a nudge must never hold up a request for long when the broker is down.
+    broker_publish_timeout_seconds: float = 2.0
+
+    api_token_ttl_hours: int = 12
+    login_max_failures: int = 5
+    login_failure_window_minutes: int = 15
+    max_request_bytes: int = 1_000_000
+    page_size: int = 20
+
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_sender: str = "referral@localhost"
+
+    demo: bool = Field(default=False, description="set by `referral init --demo`")
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.env == "production":
+            if self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 16:
+                raise ValueError(
+                    "REFERRAL_SECRET_KEY must be set to a long random value in production"
+                )
+            if not self.database_url or not self.broker_url:
+                raise ValueError("production needs REFERRAL_DATABASE_URL and REFERRAL_BROKER_URL")
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            url = self.database_url
+            if url.startswith("postgresql://") or url.startswith("postgres://"):
+                url = "postgresql+psycopg://" + url.split("://", 1)[1]
+            return url
+        return f"sqlite:///{self.instance_path / 'referral.db'}"
+
+    @property
+    def queue_path(self) -> Path:
+        return self.instance_path / "queue"
+
+    @property
+    def celery_broker_url(self) -> str:
+        return self.broker_url or "filesystem://"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sqlalchemy_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

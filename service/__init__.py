@@ -1,0 +1,67 @@
+"""Flask application factory for the referral service."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Celery
+from flask import Flask
+
+from config import Settings, get_settings
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    celery: Celery | None = None,
+    test_config: dict[str, Any] | None = None,
+) -> Flask:
+    from service import broker, extensions, i18n
+    from service.db import Database
+
+    settings = settings or get_settings()
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        BABEL_DEFAULT_LOCALE=settings.default_locale,
+        BABEL_DEFAULT_TIMEZONE=settings.timezone,
+        BABEL_TRANSLATION_DIRECTORIES="translations",
+        WTF_CSRF_TIME_LIMIT=None,
+        JSON_AS_ASCII=False,
+        REFERRAL=settings,
+    )
+    app.json.ensure_ascii = False
+    if test_config:
+        app.config.update(test_config)
+
+    Database(settings.sqlalchemy_url).init_app(app)
+    broker.init_app(app, celery or broker.make_celery(settings))
+    extensions.babel.init_app(app, locale_selector=i18n.select_locale)
+    extensions.csrf.init_app(app)
+    extensions.login_manager.init_app(app)
+
+    from service.accounts.views import bp as accounts_bp
+    from service.api.openapi import docs_page
+    from service.api.register import bp as api_bp
+    from service.cases.views import bp as cases_bp
+    from service.notifications.views import bp as notifications_bp
+    from service.web import register_web
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(cases_bp)
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(api_bp)
+    extensions.csrf.exempt(api_bp)
+    register_web(app)
+    app.add_url_rule("/api/docs", "api_docs", docs_page)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return app

@@ -1,0 +1,59 @@
+"""Login and logout pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from service.accounts import service
+from service.accounts.forms import LoginForm
+from service.db import get_session
+from service.errors import DomainError
+from service.forms import show_error
+
+bp = Blueprint("accounts", __name__, template_folder="templates")
+
+
+def client_ip() -> str:
+    return request.remote_addr or ""
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("cases.home"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        settings = current_app.config["REFERRAL"]
+        try:
+            user = service.authenticate(
+                get_session(),
+                username=form.username.data.strip(),
+                password=form.password.data,
+                ip=client_ip(),
+                max_failures=settings.login_max_failures,
+                window_minutes=settings.login_failure_window_minutes,
+            )
+        except DomainError as error:
+            show_error(form, error)
+            status = error.status
+        else:
+            login_user(user)
+            target = request.args.get("next", "")
+            if not target.startswith("/") or target.startswith("//"):
+                target = url_for("cases.home")
+            return redirect(target)
+    elif request.method == "POST":
+        status = 422
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    service.record_logout(get_session(), user=current_user, ip=client_ip())
+    logout_user()
+    flash(_("You have been logged out."), "info")
+    return redirect(url_for("accounts.login"))

@@ -1,0 +1,1 @@
+"""The JSON API under /api/v1: problem+json errors, bearer tokens, OpenAPI from the models."""

@@ -1,0 +1,149 @@
+"""The OpenAPI 3.1 document, generated from the models the handlers use, and its docs page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, render_template
+from pydantic import BaseModel, TypeAdapter
+from pydantic.json_schema import GenerateJsonSchema
+
+from service.api.core import OPERATIONS, bp, json_response, openapi_path
+
+REF = "#/components/schemas/{model}"
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {
+                    "field": {"type": "string"},
+                    "message": {"type": "string"},
+                    "label": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+class _Schemas:
+    def __init__(self) -> None:
+        self.components: dict[str, Any] = {"Problem": PROBLEM_SCHEMA}
+
+    def of(self, annotation: Any, mode: str) -> dict:
+        schema = TypeAdapter(annotation).json_schema(
+            ref_template=REF, mode=mode, schema_generator=GenerateJsonSchema
+        )
+        for name, definition in schema.pop("$defs", {}).items():
+            self.components.setdefault(name, definition)
+        title = schema.get("title")
+        if (
+            schema.get("type") == "object"
+            and title
+            and isinstance(annotation, type)
+            and issubclass(annotation, BaseModel)
+        ):
+            self.components.setdefault(title, schema)
+            return {"$ref": REF.format(model=title)}
+        return schema
+
+
+def build_document() -> dict:
+    schemas = _Schemas()
+    paths: dict[str, dict] = {}
+    for op in OPERATIONS:
+        item: dict[str, Any] = {"operationId": op.endpoint, "summary": op.summary, "tags": [op.tag]}
+        parameters = [
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "integer"} if name.endswith("_id") else {"type": "string"},
+            }
+            for name in _path_params(op.rule)
+        ]
+        if op.query is not None:
+            for name, field in op.query.model_fields.items():
+                parameters.append(
+                    {
+                        "name": name,
+                        "in": "query",
+                        "required": False,
+                        "schema": TypeAdapter(field.annotation).json_schema(ref_template=REF),
+                    }
+                )
+        for name, description in op.headers.items():
+            parameters.append(
+                {
+                    "name": name,
+                    "in": "header",
+                    "required": False,
+                    "description": description,
+                    "schema": {"type": "string"},
+                }
+            )
+        if parameters:
+            item["parameters"] = parameters
+        if op.body is not None:
+            item["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": schemas.of(op.body, "validation")}},
+            }
+        responses: dict[str, Any] = {}
+        if op.status == 204:
+            responses["204"] = {"description": "No content"}
+        else:
+            content = (
+                {"application/json": {"schema": schemas.of(op.response, "serialization")}}
+                if op.response is not None
+                else {}
+            )
+            responses[str(op.status)] = {"description": "OK", "content": content}
+        problem = {"application/problem+json": {"schema": {"$ref": REF.format(model="Problem")}}}
+        codes = set(op.errors) | ({400, 413, 415} if op.body is not None else set())
+        for code in sorted(codes):
+            responses[str(code)] = {"description": "Problem", "content": problem}
+        item["responses"] = responses
+        if op.auth:
+            item["security"] = [{"bearer": []}]
+        paths.setdefault(openapi_path(op.rule), {})[op.method.lower()] = item
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "跨区域医保协作转办服务 API",
+            "version": "1.0.0",
+            "description": "Cases between 金牛, 彭州 and 什邡 medical-insurance offices. "
+            "Errors are application/problem+json.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas.components,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+def _path_params(rule: str) -> list[str]:
+    import re
+
+    return re.findall(r"<(?:\w+:)?(\w+)>", rule)
+
+
+@bp.get("/openapi.json")
+def openapi_json() -> Response:
+    return json_response(build_document())
+
+
+def docs_page() -> str:
+    return render_template("api/docs.html", doc=build_document())

@@ -1,0 +1,10 @@
+"""Collect every feature's API routes on the one blueprint."""
+
+from service.accounts import api as _accounts_api  # noqa: F401
+from service.api import openapi
+from service.api.core import bp
+from service.cases import api as _cases_api  # noqa: F401
+from service.notifications import api as _notifications_api  # noqa: F401
+from service.offices import api as _offices_api  # noqa: F401
+
+__all__ = ["bp", "openapi"]

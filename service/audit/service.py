@@ -1,0 +1,32 @@
+"""Writing audit entries; always inside the transaction of the change they record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from service.audit.models import AuditEntry
+
+
+def record(
+    session: Session,
+    *,
+    action: str,
+    object_type: str,
+    object_id: object = "",
+    user: Any = None,
+    ip: str = "",
+    **detail: Any,
+) -> AuditEntry:
+    entry = AuditEntry(
+        user_id=getattr(user, "id", None),
+        office_code=getattr(user, "office_code", None),
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        ip=ip or "",
+        detail=detail,
+    )
+    session.add(entry)
+    return entry

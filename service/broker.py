@@ -1,0 +1,83 @@
+"""The Celery configuration shared by the web process (which only sends) and the workers.
+
+The service layer nudges tasks by name through the Celery app it was given; it never imports
+``workers``, so the web process does not load task modules.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import Celery
+from flask import Flask, current_app
+
+from config import Settings
+
+log = logging.getLogger(__name__)
+
+DELIVER_TASK = "referral.deliver"
+RELAY_TASK = "referral.relay_outbox"
+
+
+def configure_celery(celery: Celery, settings: Settings) -> Celery:
+    transport_options: dict = {}
+    if settings.celery_broker_url.startswith("filesystem"):
+        queue = settings.queue_path
+        for sub in ("in", "processed"):
+            (queue / sub).mkdir(parents=True, exist_ok=True)
+        transport_options = {
+            "data_folder_in": str(queue / "in"),
+            "data_folder_out": str(queue / "in"),
+            "processed_folder": str(queue / "processed"),
+            "store_processed": False,
+        }
+    else:
+        timeout = settings.broker_publish_timeout_seconds
+        transport_options = {
+            "socket_connect_timeout": timeout,
+            "socket_timeout": max(timeout, 5.0),
+            "visibility_timeout": 3600,
+        }
+    celery.conf.update(
+        broker_url=settings.celery_broker_url,
+        broker_transport_options=transport_options,
+        broker_connection_timeout=settings.broker_publish_timeout_seconds,
+        broker_connection_retry_on_startup=True,
+        result_backend=None,
+        task_ignore_result=True,
+        task_serializer="json",
+        accept_content=["json"],
+        result_serializer="json",
+        # A task is acknowledged only once it has run: a killed worker's task runs again.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        timezone=settings.timezone,
+        enable_utc=True,
+        worker_hijack_root_logger=False,
+        beat_schedule={
+            "relay-outbox": {"task": RELAY_TASK, "schedule": settings.relay_interval_seconds},
+        },
+    )
+    return celery
+
+
+def make_celery(settings: Settings, name: str = "referral") -> Celery:
+    return configure_celery(Celery(name), settings)
+
+
+def init_app(app: Flask, celery: Celery) -> None:
+    app.extensions["celery"] = celery
+
+
+def nudger(app: Flask | None = None):
+    """A callable that sends a task by name and never raises: the relay covers a lost nudge."""
+    celery: Celery = (app or current_app).extensions["celery"]
+
+    def send(task_name: str, *args: object) -> None:
+        try:
+            celery.send_task(task_name, args=list(args), retry=False)
+        except Exception as exc:  # broker down: the outbox row stays queued for the relay
+            log.warning("nudge %s%r not sent: %s", task_name, args, exc)
+
+    return send

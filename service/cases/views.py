@@ -1,0 +1,202 @@
+"""Case pages: the office home, the list, the new-request form and the case page."""
+
+from __future__ import annotations
+
+import math
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from pydantic import ValidationError
+
+from service import labels
+from service.accounts.views import client_ip
+from service.cases import service
+from service.cases.forms import ActionForm, GeneralRequestForm
+from service.cases.models import GeneralCaseCreate
+from service.cases.rules import Status
+from service.db import get_session
+from service.errors import DomainError, NotFound
+from service.forms import show_error
+from service.notifications import service as notifications
+from service.offices import service as offices
+from service.validation import domain_error_from
+
+bp = Blueprint("cases", __name__, template_folder="templates")
+
+
+def _office_names() -> dict[str, str]:
+    return {o.code: o.short_name for o in offices.all_offices(get_session())}
+
+
+@bp.get("/")
+@login_required
+def home():
+    db = get_session()
+    if current_user.role == "admin":
+        return render_template("cases/admin_home.html")
+    open_cases, _cursor = service.list_cases(
+        db, actor=current_user, flt=service.CaseFilter(open_only=True), limit=10
+    )
+    waiting = [c for c in open_cases if service.actions_for(c, current_user)]
+    items, _cursor = notifications.inbox(db, actor=current_user, unread=True, limit=5)
+    return render_template(
+        "cases/home.html",
+        open_cases=open_cases,
+        waiting=waiting,
+        open_total=service.count_cases(
+            db, actor=current_user, flt=service.CaseFilter(open_only=True)
+        ),
+        inbox_items=items,
+        office_names=_office_names(),
+    )
+
+
+@bp.get("/cases")
+@login_required
+def case_list():
+    db = get_session()
+    args = request.args
+    status = args.get("status") or None
+    kind = args.get("kind") or None
+    office = args.get("office") or None
+    flt = service.CaseFilter(
+        kind=kind if kind in labels.KIND else None,
+        status=status if status in labels.STATUS else None,
+        office=office,
+        q=(args.get("q") or "").strip()[:100] or None,
+        open_only=args.get("open") == "1",
+    )
+    try:
+        page = max(1, int(args.get("page", 1)))
+    except ValueError:
+        page = 1
+    per_page = current_app.config["REFERRAL"].page_size
+    rows, total = service.page_cases(db, actor=current_user, flt=flt, page=page, per_page=per_page)
+    return render_template(
+        "cases/list.html",
+        cases=rows,
+        total=total,
+        page=page,
+        pages=max(1, math.ceil(total / per_page)),
+        flt=flt,
+        offices=offices.all_offices(db),
+        office_names=_office_names(),
+    )
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@login_required
+def new_request():
+    db = get_session()
+    form = GeneralRequestForm()
+    partners = offices.partner_offices(db, office_code=current_user.office_code)
+    form.receiving_office.choices = [("", _("— choose —"))] + [(o.code, o.name) for o in partners]
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                data = GeneralCaseCreate(
+                    kind="general",
+                    receiving_office=form.receiving_office.data,
+                    title=form.title.data,
+                    description=form.description.data or "",
+                )
+                case = service.file_general_request(
+                    db, actor=current_user, data=data, ip=client_ip()
+                )
+            except ValidationError as exc:
+                show_error(form, domain_error_from(exc))
+                status = 422
+            except DomainError as error:
+                db.rollback()
+                show_error(form, error)
+                status = error.status
+            else:
+                flash(_("Request %(number)s was sent.", number=case.number), "success")
+                return redirect(url_for("cases.detail", case_id=case.id))
+        else:
+            status = 422
+    agreements = {
+        o.code: offices.agreement_between(db, current_user.office_code, o.code) for o in partners
+    }
+    return render_template("cases/new.html", form=form, agreements=agreements), status
+
+
+@bp.get("/cases/<int:case_id>")
+@login_required
+def detail(case_id: int):
+    db = get_session()
+    try:
+        case = service.open_case(db, actor=current_user, case_id=case_id, ip=client_ip())
+    except NotFound:
+        abort(404)
+    return _render_detail(case, ActionForm(formdata=None))
+
+
+def _render_detail(case, form: ActionForm, status: int = 200):
+    db = get_session()
+    events = service.timeline(db, case=case)
+    users = service.users_by_id(
+        db, {e.actor_id for e in events} | {case.received_by, case.created_by}
+    )
+    form.version.data = str(case.version)
+    if not form.title.data:
+        form.title.data = case.title
+    if not form.description.data:
+        form.description.data = case.description
+    return render_template(
+        "cases/detail.html",
+        case=case,
+        events=events,
+        users=users,
+        actions=service.actions_for(case, current_user),
+        form=form,
+        office_names=_office_names(),
+        agreement=offices.agreement_between(db, case.filing_office, case.receiving_office),
+        final=Status(case.status) in service.rules.FINAL,
+    ), status
+
+
+@bp.post("/cases/<int:case_id>/act")
+@login_required
+def act(case_id: int):
+    db = get_session()
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            version = int(form.version.data) if form.version.data else None
+        except ValueError:
+            version = None
+        try:
+            case = service.act(
+                db,
+                actor=current_user,
+                case_id=case_id,
+                action=form.action.data,
+                reason=(form.reason.data or "").strip(),
+                note=(form.note.data or "").strip(),
+                expected_version=version,
+                title=(form.title.data or "").strip() or None,
+                description=(form.description.data or "").strip()
+                if form.description.data is not None
+                else None,
+                ip=client_ip(),
+            )
+        except NotFound:
+            abort(404)
+        except DomainError as error:
+            db.rollback()
+            show_error(form, error)
+            case = service.get_visible(db, actor=current_user, case_id=case_id)
+            return _render_detail(case, form, error.status)
+        flash(
+            _("Done: %(action)s.", action=labels.ACTION.get(form.action.data, form.action.data)),
+            "success",
+        )
+        return redirect(url_for("cases.detail", case_id=case.id))
+    try:
+        case = service.get_visible(db, actor=current_user, case_id=case_id)
+    except NotFound:
+        abort(404)
+    return _render_detail(case, form, 422)

@@ -1,0 +1,303 @@
+"""The ``referral`` command: init, run, user administration and migrations."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+from flask import Flask
+
+from config import PROJECT_ROOT, Settings, get_settings
+
+DEMO_PASSWORD = "demo-pass-2026"
+OFFICE_ROLES = ("clerk", "investigator", "supervisor")
+
+
+def _app(settings: Settings | None = None) -> Flask:
+    from service import create_app
+
+    return create_app(settings or get_settings())
+
+
+def upgrade_database(settings: Settings) -> None:
+    from alembic import command
+
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(settings), "head")
+
+
+def alembic_config(settings: Settings):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", settings.sqlalchemy_url.replace("%", "%%"))
+    return cfg
+
+
+def initialise(settings: Settings, *, demo: bool, echo=click.echo) -> dict:
+    """Migrate, load offices and agreements, and (demo) users and sample cases when empty."""
+    from sqlmodel import func, select
+
+    from service.accounts.models import User
+    from service.db import get_session
+    from service.offices import service as offices
+
+    if demo and settings.is_production:
+        raise click.ClickException("demo data is refused in production mode")
+    upgrade_database(settings)
+    app = _app(settings)
+    summary = {"offices": 0, "users": 0, "cases": 0}
+    with app.app_context():
+        db = get_session()
+        summary["offices"] = offices.load_offices(db)
+        offices.load_agreements(db)
+        db.commit()
+        if demo and db.exec(select(func.count()).select_from(User)).one() == 0:
+            summary.update(_load_demo(db))
+    echo(
+        f"offices: {summary['offices']}, demo users: {summary['users']}, sample cases: {summary['cases']}"
+    )
+    return summary
+
+
+def _load_demo(db) -> dict:
+    from service.accounts import service as accounts
+    from service.cases import service as cases
+    from service.cases.models import GeneralCaseCreate
+    from service.offices.service import all_offices
+
+    users = {}
+    for office in all_offices(db):
+        roles = OFFICE_ROLES if office.kind == "office" else ("supervisor",)
+        for role in roles:
+            username = f"{office.code}-{role}"
+            users[username] = accounts.add_user(
+                db,
+                username=username,
+                password=DEMO_PASSWORD,
+                office_code=office.code,
+                role="regional_supervisor" if office.kind == "bureau" else role,
+                display_name=f"{office.short_name}{_ROLE_ZH[role]}",
+            )
+    accounts.add_user(
+        db,
+        username="admin",
+        password=DEMO_PASSWORD,
+        office_code="sichuan",
+        role="admin",
+        display_name="系统管理员",
+    )
+    samples = [
+        (
+            "jinniu-clerk",
+            "shifang",
+            "协助核实参保人员异地就医登记信息",
+            "请协助核实我区参保人员在什邡市定点医疗机构的异地就医备案及结算记录。",
+        ),
+        (
+            "pengzhou-clerk",
+            "shifang",
+            "协助调取定点药店进销存台账",
+            "请协助调取贵市某连锁药店分店 2026 年第三季度医保药品进销存台账。",
+        ),
+        (
+            "shifang-clerk",
+            "jinniu",
+            "协助送达医保待遇核定通知书",
+            "请协助向居住在金牛区的参保人员送达待遇核定通知书。",
+        ),
+    ]
+    filed = []
+    for username, to, title, description in samples:
+        filed.append(
+            cases.file_general_request(
+                db,
+                actor=users[username],
+                data=GeneralCaseCreate(
+                    kind="general", receiving_office=to, title=title, description=description
+                ),
+            )
+        )
+    cases.open_case(db, actor=users["jinniu-clerk"], case_id=filed[2].id)
+    cases.act(
+        db, actor=users["jinniu-clerk"], case_id=filed[2].id, action="accept", note="已安排专人送达"
+    )
+    return {"users": len(users) + 1, "cases": len(filed)}
+
+
+_ROLE_ZH = {"clerk": "经办员", "investigator": "稽核员", "supervisor": "负责人"}
+
+
+@click.group()
+def main() -> None:
+    """跨区域医保协作转办服务 — the referral service."""
+
+
+@main.command()
+@click.option(
+    "--demo", is_flag=True, help="Also create the demo users and sample cases (when empty)."
+)
+def init(demo: bool) -> None:
+    """Migrate the database and load offices (and demo data)."""
+    initialise(get_settings(), demo=demo)
+
+
+@main.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration."""
+    upgrade_database(get_settings())
+    click.echo("database is up to date")
+
+
+@main.group()
+def user() -> None:
+    """Add users, change passwords, disable accounts."""
+
+
+def _with_session(fn):
+    from service.db import get_session
+    from service.errors import DomainError
+    from service.i18n import translate_error
+
+    app = _app()
+    with app.app_context(), app.test_request_context():
+        try:
+            return fn(get_session())
+        except DomainError as error:
+            messages = [f"{e.field}: {translate_error(e.message, e.params)}" for e in error.errors]
+            raise click.ClickException(
+                "; ".join(messages) or translate_error(error.message, error.params)
+            ) from None
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--office", required=True, help="Office code, e.g. jinniu")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["clerk", "investigator", "supervisor", "regional_supervisor", "admin"]),
+)
+@click.option("--name", default="", help="Display name")
+@click.option("--email", default="")
+@click.password_option()
+def user_add(username: str, office: str, role: str, name: str, email: str, password: str) -> None:
+    """Create a user."""
+    from service.accounts import service
+
+    _with_session(
+        lambda db: service.add_user(
+            db,
+            username=username,
+            password=password,
+            office_code=office,
+            role=role,
+            display_name=name,
+            email=email,
+        )
+    )
+    click.echo(f"user {username} added")
+
+
+@user.command("passwd")
+@click.argument("username")
+@click.password_option()
+def user_passwd(username: str, password: str) -> None:
+    """Set a user's password."""
+    from service.accounts import service
+
+    _with_session(lambda db: service.set_password(db, username=username, password=password))
+    click.echo(f"password of {username} changed")
+
+
+@user.command("disable")
+@click.argument("username")
+def user_disable(username: str) -> None:
+    """Disable a user and revoke their API tokens."""
+    from service.accounts import service
+
+    _with_session(lambda db: service.set_active(db, username=username, active=False))
+    click.echo(f"user {username} disabled")
+
+
+@main.command()
+@click.option("--workers", default=2, show_default=True, help="Web worker processes")
+def run(workers: int) -> None:
+    """Start web + worker + beat together; Ctrl-C stops them all."""
+    settings = get_settings()
+    bind = f"{settings.host}:{settings.port}"
+    beat_schedule = settings.instance_path / "celerybeat-schedule"
+    commands = [
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            bind,
+            "--workers",
+            str(workers),
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+            "service.wsgi:app",
+        ],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "workers.app",
+            "worker",
+            "--beat",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "2",
+            "--schedule",
+            str(beat_schedule),
+        ],
+    ]
+    procs = [subprocess.Popen(cmd, cwd=PROJECT_ROOT) for cmd in commands]
+    click.echo(
+        f"\n  referral service: {settings.base_url if settings.port == 8000 else 'http://' + bind}\n"
+    )
+    stopping = False
+
+    def stop(signum, _frame) -> None:
+        nonlocal stopping
+        stopping = True
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    code = 0
+    while any(p.poll() is None for p in procs):
+        if not stopping and any(p.poll() is not None for p in procs):
+            code = next(p.returncode for p in procs if p.poll() is not None) or 1
+            stop(signal.SIGTERM, None)
+        time.sleep(0.3)
+    deadline = time.monotonic() + 20
+    for proc in procs:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    sys.exit(code)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(prog_name=os.path.basename(sys.argv[0]))

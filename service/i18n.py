@@ -1,0 +1,42 @@
+"""Locale selection (zh_CN first, English second) and Asia/Shanghai formatting."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, request, session
+from flask_babel import gettext
+
+LOCALES = ("zh_CN", "en")
+
+
+def select_locale() -> str:
+    chosen = session.get("lang") if request else None
+    if chosen in LOCALES:
+        return chosen
+    return current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")
+
+
+def local_time(value: datetime | None) -> datetime | None:
+    """Stored naive UTC → aware Asia/Shanghai."""
+    if value is None:
+        return None
+    tz = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(tz)
+
+
+def format_local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    local = local_time(value)
+    return local.strftime(fmt) if local else ""
+
+
+def translate_error(message: str, params: dict) -> str:
+    if not params:
+        return gettext(message)
+    try:
+        return gettext(message, **params)
+    except (KeyError, ValueError, TypeError):  # a message and its parameters out of step
+        return gettext(message)

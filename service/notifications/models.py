@@ -1,0 +1,71 @@
+"""Notifications (outbox row and inbox item at once) and their per-channel deliveries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from service.db import utcnow
+
+
+class Notification(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_notification_inbox", "recipient_office", "delivered_at"),
+        Index("ix_notification_unread", "recipient_office", "read_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    event: str = Field(max_length=64)
+    sender_office: str | None = Field(default=None, foreign_key="office.code", max_length=32)
+    recipient_office: str = Field(foreign_key="office.code", max_length=32)
+    title: str = Field(max_length=300)
+    body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    requires_ack: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+    delivered_at: datetime | None = None  # visible in the inbox from then on
+    read_at: datetime | None = None
+    read_by: int | None = Field(default=None, foreign_key="user.id")
+    acknowledged_at: datetime | None = None
+    acknowledged_by: int | None = Field(default=None, foreign_key="user.id")
+
+
+class Delivery(SQLModel, table=True):
+    """One per notification and channel: re-dispatching never delivers twice."""
+
+    __table_args__ = (
+        UniqueConstraint("notification_id", "channel", name="uq_delivery_notification_channel"),
+        Index("ix_delivery_pending", "status", "next_attempt_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    notification_id: int = Field(foreign_key="notification.id")
+    channel: str = Field(max_length=16)
+    status: str = Field(default="queued", max_length=16)  # queued, delivered, failed, dead
+    attempts: int = 0
+    last_error: str = Field(default="", max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow)
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    delivered_at: datetime | None = None
+
+
+class InboxItem(BaseModel):
+    id: int
+    case_id: int | None
+    event: str
+    title: str
+    body: str
+    sender_office: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+    read_at: datetime | None
+    read_by: str | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    requires_ack: bool
+
+
+class InboxPage(BaseModel):
+    items: list[InboxItem]
+    next_cursor: str | None

@@ -1,0 +1,1 @@
+"""Celery workers: the app configured from ``config`` and tasks that call service functions."""
