@@ -36,6 +36,11 @@ def format_local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 def translate_error(message: str, params: dict) -> str:
     if not params:
         return gettext(message)
+    from service import labels
+
+    # Codes in a message read as words: “accept” → “受理”, “requested” → “已提交”.
+    named = {"action": labels.ACTION, "status": labels.STATUS}
+    params = {k: str(named[k].get(v, v)) if k in named else v for k, v in params.items()}
     try:
         return gettext(message, **params)
     except (KeyError, ValueError, TypeError):  # a message and its parameters out of step

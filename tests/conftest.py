@@ -1,0 +1,177 @@
+"""Fixtures: the real PostgreSQL and Redis of the settings, a real Celery worker, test clients.
+
+Tests that need the services skip when they are unreachable, unless REFERRAL_REQUIRE_SERVICES=1
+(CI), which turns such a skip into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import SQLModel
+
+from config import Settings
+from tests.support import PASSWORD, Worker
+
+PG_URL = os.environ.get("REFERRAL_TEST_DATABASE_URL",
+                        "postgresql://postgres@127.0.0.1:5432/referral_test")
+REDIS_URL = os.environ.get("REFERRAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+REQUIRE = os.environ.get("REFERRAL_REQUIRE_SERVICES") == "1"
+# Each test run takes its own Redis database so queued nudges of another run never mix in.
+REDIS_DB_URL = REDIS_URL.rsplit("/", 1)[0] + "/13"
+
+
+def _missing(what: str, error: Exception) -> None:
+    message = f"{what} is not reachable: {error}"
+    if REQUIRE:
+        pytest.fail(message + " (REFERRAL_REQUIRE_SERVICES=1)")
+    pytest.skip(message)
+
+
+def _pg_driver_url(url: str) -> str:
+    return "postgresql+psycopg://" + url.split("://", 1)[1] if url.startswith("postgresql://") else url
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    engine = sa.create_engine(_pg_driver_url(PG_URL))
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.OperationalError as error:
+        if "does not exist" in str(error):
+            admin = sa.create_engine(_pg_driver_url(PG_URL.rsplit("/", 1)[0] + "/postgres"),
+                                     isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'CREATE DATABASE "{PG_URL.rsplit("/", 1)[1]}"')
+            admin.dispose()
+        else:
+            _missing("PostgreSQL", error)
+    finally:
+        engine.dispose()
+    return PG_URL
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_DB_URL, socket_connect_timeout=2)
+    try:
+        client.flushdb()
+    except redis.exceptions.ConnectionError as error:
+        _missing("Redis", error)
+    return REDIS_DB_URL
+
+
+@pytest.fixture(scope="session")
+def pg_settings(pg_url: str, redis_url: str, tmp_path_factory) -> Settings:
+    return Settings(
+        env="test",
+        instance_path=tmp_path_factory.mktemp("instance"),
+        database_url=pg_url,
+        broker_url=redis_url,
+        redis_url=redis_url,
+        relay_interval_seconds=1.0,
+        relay_grace_seconds=1.0,
+    )
+
+
+@pytest.fixture(scope="session")
+def pg_database(pg_settings: Settings) -> Settings:
+    """A fresh schema made by the migrations, with offices and demo users."""
+    import service.models  # noqa: F401
+    from service.cli import initialise
+
+    engine = sa.create_engine(pg_settings.sqlalchemy_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    engine.dispose()
+    initialise(pg_settings, demo=True, echo=lambda *_: None)
+    return pg_settings
+
+
+CASE_TABLES = ("idempotencyrecord", "delivery", "notification", "caseevent", "caseparty", "casecounter",
+               "case", "auditentry", "loginfailure", "apitoken")
+
+
+@pytest.fixture
+def app(pg_database: Settings):
+    """The app on PostgreSQL + Redis, with every case-related table emptied first."""
+    from service import create_app
+    from service.db import get_db
+
+    app = create_app(pg_database)
+    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    engine = get_db(app).engine
+    with engine.begin() as conn:
+        # Ids keep counting up across tests, so a stray nudge can never hit a newer row.
+        conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in CASE_TABLES) + " CASCADE")
+    yield app
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def worker(pg_database: Settings, tmp_path_factory):
+    """One real Celery worker (with beat, so the relay runs) for the session."""
+    folder: Path = tmp_path_factory.mktemp("worker")
+    w = Worker(pg_database, beat=True, log=folder / "worker.log").start()
+    yield w
+    w.stop()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class Api:
+    """A JSON API client logged in as one user."""
+
+    def __init__(self, app, username: str) -> None:
+        self.client = app.test_client()
+        self.username = username
+        response = self.client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
+        assert response.status_code == 200, response.get_json()
+        self.token = response.get_json()["access_token"]
+
+    def _headers(self, extra: dict | None = None) -> dict:
+        return {"Authorization": f"Bearer {self.token}", **(extra or {})}
+
+    def get(self, url: str, **kw):
+        return self.client.get("/api/v1" + url, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def post(self, url: str, json=None, **kw):
+        return self.client.post("/api/v1" + url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def file(self, to: str = "shifang", title: str = "协助核实参保信息", **kw):
+        body = {"kind": "general", "receiving_office": to, "title": title, "description": "请协助核实。"}
+        return self.post("/cases", json=body, **kw)
+
+    def act(self, case_id: int, action: str, **body):
+        headers = {"If-Match": body.pop("if_match")} if "if_match" in body else None
+        return self.post(f"/cases/{case_id}/actions/{action}", json=body, headers=headers)
+
+
+@pytest.fixture
+def api(app):
+    return lambda username: Api(app, username)
+
+
+class AuthActions:
+    def __init__(self, client) -> None:
+        self.client = client
+
+    def login(self, username: str, password: str = PASSWORD):
+        return self.client.post("/login", data={"username": username, "password": password})
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)

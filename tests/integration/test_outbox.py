@@ -1,0 +1,92 @@
+"""Nothing lost, nothing doubled: the outbox survives a dead broker and repeated dispatches."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlmodel import select
+
+from service.broker import DELIVER_TASK, make_celery
+from service.db import get_db
+from service.notifications.models import Delivery, Notification
+from tests.support import RedisServer, Worker, free_port, wait_for
+
+pytestmark = pytest.mark.services
+
+
+def rows(app, model, **where):
+    with get_db(app).session() as db:
+        query = select(model)
+        for key, value in where.items():
+            query = query.where(getattr(model, key) == value)
+        return list(db.exec(query))
+
+
+def test_filing_succeeds_while_the_broker_is_down_and_the_relay_delivers_later(
+    pg_database, tmp_path, api
+):
+    from service import create_app
+
+    port = free_port()  # nothing listens here yet: the broker is "down"
+    settings = pg_database.model_copy(update={
+        "broker_url": f"redis://127.0.0.1:{port}/0",
+        "instance_path": tmp_path,
+        "broker_publish_timeout_seconds": 0.5,
+    })
+    app = create_app(settings)
+    app.config.update(TESTING=True)
+    from tests.conftest import Api
+
+    jinniu, shifang = Api(app, "jinniu-clerk"), Api(app, "shifang-clerk")
+    started = time.monotonic()
+    filed = jinniu.file(title="经纪人宕机时提交")
+    assert filed.status_code == 201
+    assert time.monotonic() - started < 10  # the request does not hang on the dead broker
+    case_id = filed.get_json()["id"]
+    notification = rows(app, Notification, case_id=case_id)[0]
+    assert rows(app, Delivery, notification_id=notification.id)[0].status == "queued"
+    assert shifang.get("/inbox").get_json()["items"] == []
+
+    redis = RedisServer(tmp_path, port=port).start()
+    worker = Worker(settings, beat=True, log=tmp_path / "worker.log")
+    try:
+        worker.start()
+        wait_for(lambda: shifang.get("/inbox").get_json()["items"], timeout=30, message="the relay")
+        time.sleep(3)  # a few more relay rounds must not add a second copy
+        items = shifang.get("/inbox").get_json()["items"]
+        assert [(i["event"], i["case_id"]) for i in items] == [("case.requested", case_id)]
+        delivery = rows(app, Delivery, notification_id=notification.id)[0]
+        assert delivery.status == "delivered" and delivery.attempts == 1
+    finally:
+        worker.stop()
+        redis.stop()
+
+
+def test_dispatching_the_same_notification_twice_makes_one_inbox_item(app, api, worker, pg_database):
+    jinniu, shifang = api("jinniu-clerk"), api("shifang-clerk")
+    case_id = jinniu.file(title="重复投递").get_json()["id"]
+    wait_for(lambda: shifang.get("/inbox").get_json()["items"], message="first delivery")
+    notification = rows(app, Notification, case_id=case_id)[0]
+    delivery = rows(app, Delivery, notification_id=notification.id)[0]
+    delivered_at = notification.delivered_at
+
+    celery = make_celery(pg_database)
+    sent = [celery.send_task(DELIVER_TASK, args=[delivery.id]).id for _ in range(2)]
+    for task_id in sent:
+        done = f"{DELIVER_TASK}[{task_id}] succeeded".encode()
+        wait_for(lambda d=done: d in worker.log_path.read_bytes(), message="the worker to run both")
+
+    items = [i for i in shifang.get("/inbox").get_json()["items"] if i["case_id"] == case_id]
+    assert len(items) == 1
+    again = rows(app, Notification, case_id=case_id)[0]
+    assert again.delivered_at == delivered_at
+    assert rows(app, Delivery, notification_id=notification.id)[0].attempts == 1
+
+
+def test_a_rolled_back_change_sends_nothing(app, api):
+    """A failed filing leaves no outbox row and no nudge behind."""
+    jinniu = api("jinniu-clerk")
+    response = jinniu.file(to="nowhere")
+    assert response.status_code == 422
+    assert rows(app, Notification) == []
