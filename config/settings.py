@@ -56,7 +56,11 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.env == "production":
-            if self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 16:
+            if (
+                self.secret_key == DEV_SECRET_KEY
+                or self.secret_key.startswith("change-me")
+                or len(self.secret_key) < 16
+            ):
                 raise ValueError(
                     "REFERRAL_SECRET_KEY must be set to a long random value in production"
                 )

@@ -94,6 +94,26 @@ def pg_database(pg_settings: Settings) -> Settings:
     return pg_settings
 
 
+@pytest.fixture
+def own_database(pg_url: str, pg_settings: Settings, tmp_path):
+    """A PostgreSQL database of the test's own (no other worker's relay can see its rows)."""
+    from service.cli import initialise
+
+    name = "referral_test_own"
+    admin = sa.create_engine(_pg_driver_url(pg_url.rsplit("/", 1)[0] + "/postgres"),
+                             isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    settings = pg_settings.model_copy(update={
+        "database_url": pg_url.rsplit("/", 1)[0] + "/" + name, "instance_path": tmp_path})
+    initialise(settings, demo=True, echo=lambda *_: None)
+    yield settings
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
 CASE_TABLES = ("idempotencyrecord", "delivery", "notification", "caseevent", "caseparty", "casecounter",
                "case", "auditentry", "loginfailure", "apitoken")
 

@@ -106,8 +106,9 @@ def overseen_offices(session: Session, *, office_code: str) -> set[str]:
     return seen
 
 
-def agreement_between(session: Session, a: str, b: str, *, on: date) -> Agreement | None:
-    """The agreement a referral between ``a`` and ``b`` rests on (latest one, even if expired)."""
+def agreement_between(session: Session, a: str, b: str) -> Agreement | None:
+    """The agreement a referral between ``a`` and ``b`` rests on: the latest one, shown with its
+    validity so an expired framework is visible as such."""
     rows = session.exec(select(Agreement).order_by(Agreement.valid_to.desc())).all()
     for agreement in rows:
         if {agreement.office_a, agreement.office_b} == {a, b}:

@@ -13,7 +13,8 @@ from babel.messages.pofile import read_po
 
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "service" / "translations"
 POT = TRANSLATIONS / "messages.pot"
-LOCALES = ("zh_CN", "en")
+# Babel reads zh_CN as zh_Hans_CN, so the Chinese catalog lives under that name.
+LOCALES = ("zh_Hans_CN", "en")
 
 # %(name)s, %(name)d, … – the named placeholders a translation must keep.
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]")
@@ -100,7 +101,7 @@ def test_the_english_catalog_is_the_source_text() -> None:
     ],
 )
 def test_key_strings_are_chinese_in_the_chinese_ui(msgid: str) -> None:
-    message = _catalog("zh_CN").get(msgid)
+    message = _catalog("zh_Hans_CN").get(msgid)
     assert message is not None, f"{msgid!r} is missing from the zh_CN catalog"
     assert CJK.search(message.string), f"{msgid!r} shows up untranslated: {message.string!r}"
 
@@ -123,12 +124,12 @@ def test_key_strings_are_chinese_in_the_chinese_ui(msgid: str) -> None:
     ],
 )
 def test_office_terminology(msgid: str, chinese: str) -> None:
-    assert _catalog("zh_CN")[msgid].string == chinese
+    assert _catalog("zh_Hans_CN")[msgid].string == chinese
 
 
 def test_every_chinese_translation_differs_from_english() -> None:
     # An English string in the Chinese UI: nothing in this catalog is left in the source language.
-    same = [m.id for m in _catalog("zh_CN") if m.id and m.string == m.id]
+    same = [m.id for m in _catalog("zh_Hans_CN") if m.id and m.string == m.id]
     assert same == []
 
 
