@@ -63,7 +63,18 @@ def initialise(settings: Settings, *, demo: bool, echo=click.echo) -> dict:
     echo(
         f"offices: {summary['offices']}, demo users: {summary['users']}, sample cases: {summary['cases']}"
     )
+    if demo:
+        echo(demo_logins())
     return summary
+
+
+def demo_logins() -> str:
+    offices = ("jinniu", "pengzhou", "shifang")
+    lines = [f"Demo logins (password for all: {DEMO_PASSWORD}):"]
+    for office in offices:
+        lines.append("  " + "  ".join(f"{office}-{role}" for role in OFFICE_ROLES))
+    lines.append("  chengdu-supervisor  deyang-supervisor  sichuan-supervisor  admin")
+    return "\n".join(lines)
 
 
 def _load_demo(db) -> dict:

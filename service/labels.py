@@ -53,7 +53,7 @@ ROLE = {
 }
 
 EVENT = {
-    "case.requested": _l("New request"),
+    "case.requested": _l("Request received"),
     "case.resubmitted": _l("Request resubmitted"),
     "case.received": _l("Request opened"),
     "case.accepted": _l("Request accepted"),

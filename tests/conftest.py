@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlmodel import SQLModel
 
 from config import Settings
 from tests.support import PASSWORD, Worker
 
-PG_URL = os.environ.get("REFERRAL_TEST_DATABASE_URL",
-                        "postgresql://postgres@127.0.0.1:5432/referral_test")
+PG_URL = os.environ.get(
+    "REFERRAL_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/referral_test"
+)
 REDIS_URL = os.environ.get("REFERRAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 REQUIRE = os.environ.get("REFERRAL_REQUIRE_SERVICES") == "1"
 # Each test run takes its own Redis database so queued nudges of another run never mix in.
@@ -32,7 +32,9 @@ def _missing(what: str, error: Exception) -> None:
 
 
 def _pg_driver_url(url: str) -> str:
-    return "postgresql+psycopg://" + url.split("://", 1)[1] if url.startswith("postgresql://") else url
+    return (
+        "postgresql+psycopg://" + url.split("://", 1)[1] if url.startswith("postgresql://") else url
+    )
 
 
 @pytest.fixture(scope="session")
@@ -43,8 +45,9 @@ def pg_url() -> str:
             pass
     except sa.exc.OperationalError as error:
         if "does not exist" in str(error):
-            admin = sa.create_engine(_pg_driver_url(PG_URL.rsplit("/", 1)[0] + "/postgres"),
-                                     isolation_level="AUTOCOMMIT")
+            admin = sa.create_engine(
+                _pg_driver_url(PG_URL.rsplit("/", 1)[0] + "/postgres"), isolation_level="AUTOCOMMIT"
+            )
             with admin.connect() as conn:
                 conn.exec_driver_sql(f'CREATE DATABASE "{PG_URL.rsplit("/", 1)[1]}"')
             admin.dispose()
@@ -100,13 +103,15 @@ def own_database(pg_url: str, pg_settings: Settings, tmp_path):
     from service.cli import initialise
 
     name = "referral_test_own"
-    admin = sa.create_engine(_pg_driver_url(pg_url.rsplit("/", 1)[0] + "/postgres"),
-                             isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(
+        _pg_driver_url(pg_url.rsplit("/", 1)[0] + "/postgres"), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    settings = pg_settings.model_copy(update={
-        "database_url": pg_url.rsplit("/", 1)[0] + "/" + name, "instance_path": tmp_path})
+    settings = pg_settings.model_copy(
+        update={"database_url": pg_url.rsplit("/", 1)[0] + "/" + name, "instance_path": tmp_path}
+    )
     initialise(settings, demo=True, echo=lambda *_: None)
     yield settings
     with admin.connect() as conn:
@@ -114,8 +119,18 @@ def own_database(pg_url: str, pg_settings: Settings, tmp_path):
     admin.dispose()
 
 
-CASE_TABLES = ("idempotencyrecord", "delivery", "notification", "caseevent", "caseparty", "casecounter",
-               "case", "auditentry", "loginfailure", "apitoken")
+CASE_TABLES = (
+    "idempotencyrecord",
+    "delivery",
+    "notification",
+    "caseevent",
+    "caseparty",
+    "casecounter",
+    "case",
+    "auditentry",
+    "loginfailure",
+    "apitoken",
+)
 
 
 @pytest.fixture
@@ -154,7 +169,9 @@ class Api:
     def __init__(self, app, username: str) -> None:
         self.client = app.test_client()
         self.username = username
-        response = self.client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
+        response = self.client.post(
+            "/api/v1/auth/token", json={"username": username, "password": PASSWORD}
+        )
         assert response.status_code == 200, response.get_json()
         self.token = response.get_json()["access_token"]
 
@@ -162,13 +179,22 @@ class Api:
         return {"Authorization": f"Bearer {self.token}", **(extra or {})}
 
     def get(self, url: str, **kw):
-        return self.client.get("/api/v1" + url, headers=self._headers(kw.pop("headers", None)), **kw)
+        return self.client.get(
+            "/api/v1" + url, headers=self._headers(kw.pop("headers", None)), **kw
+        )
 
     def post(self, url: str, json=None, **kw):
-        return self.client.post("/api/v1" + url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+        return self.client.post(
+            "/api/v1" + url, json=json, headers=self._headers(kw.pop("headers", None)), **kw
+        )
 
     def file(self, to: str = "shifang", title: str = "协助核实参保信息", **kw):
-        body = {"kind": "general", "receiving_office": to, "title": title, "description": "请协助核实。"}
+        body = {
+            "kind": "general",
+            "receiving_office": to,
+            "title": title,
+            "description": "请协助核实。",
+        }
         return self.post("/cases", json=body, **kw)
 
     def act(self, case_id: int, action: str, **body):

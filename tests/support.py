@@ -22,8 +22,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for(predicate: Callable[[], object], timeout: float = 20.0, interval: float = 0.1,
-             message: str = "condition") -> object:
+def wait_for(
+    predicate: Callable[[], object],
+    timeout: float = 20.0,
+    interval: float = 0.1,
+    message: str = "condition",
+) -> object:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
@@ -42,17 +46,19 @@ def port_open(port: int) -> bool:
 def settings_env(settings) -> dict[str, str]:
     """The environment that makes a child process use the same settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("REFERRAL_")}
-    env.update({
-        "REFERRAL_ENV": settings.env,
-        "REFERRAL_INSTANCE_PATH": str(settings.instance_path),
-        "REFERRAL_DATABASE_URL": settings.database_url,
-        "REFERRAL_BROKER_URL": settings.broker_url,
-        "REFERRAL_REDIS_URL": settings.redis_url,
-        "REFERRAL_SECRET_KEY": settings.secret_key,
-        "REFERRAL_RELAY_INTERVAL_SECONDS": str(settings.relay_interval_seconds),
-        "REFERRAL_RELAY_GRACE_SECONDS": str(settings.relay_grace_seconds),
-        "REFERRAL_BROKER_PUBLISH_TIMEOUT_SECONDS": str(settings.broker_publish_timeout_seconds),
-    })
+    env.update(
+        {
+            "REFERRAL_ENV": settings.env,
+            "REFERRAL_INSTANCE_PATH": str(settings.instance_path),
+            "REFERRAL_DATABASE_URL": settings.database_url,
+            "REFERRAL_BROKER_URL": settings.broker_url,
+            "REFERRAL_REDIS_URL": settings.redis_url,
+            "REFERRAL_SECRET_KEY": settings.secret_key,
+            "REFERRAL_RELAY_INTERVAL_SECONDS": str(settings.relay_interval_seconds),
+            "REFERRAL_RELAY_GRACE_SECONDS": str(settings.relay_grace_seconds),
+            "REFERRAL_BROKER_PUBLISH_TIMEOUT_SECONDS": str(settings.broker_publish_timeout_seconds),
+        }
+    )
     return env
 
 
@@ -66,18 +72,43 @@ class Worker:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> Worker:
-        cmd = [sys.executable, "-m", "celery", "-A", "workers.app", "worker", "--loglevel", "INFO",
-               "--pool", "threads", "--concurrency", "2", "--without-gossip", "--without-mingle",
-               "-n", f"test-{os.getpid()}-{time.monotonic_ns()}@%h"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "workers.app",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--pool",
+            "threads",
+            "--concurrency",
+            "2",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            f"test-{os.getpid()}-{time.monotonic_ns()}@%h",
+        ]
         if self.beat:
             cmd += ["--beat", "--schedule", str(self.settings.instance_path / "beat-schedule")]
         self._log = open(self.log_path, "ab")  # noqa: SIM115
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=settings_env(self.settings),
-                                     stdout=self._log, stderr=subprocess.STDOUT)
-        wait_for(lambda: b"ready." in self.log_path.read_bytes() or self.proc.poll() is not None,
-                 timeout=60, message="the worker to be ready")
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env=settings_env(self.settings),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for(
+            lambda: b"ready." in self.log_path.read_bytes() or self.proc.poll() is not None,
+            timeout=60,
+            message="the worker to be ready",
+        )
         if self.proc.poll() is not None:
-            raise RuntimeError("worker exited:\n" + self.log_path.read_text(errors="replace")[-4000:])
+            raise RuntimeError(
+                "worker exited:\n" + self.log_path.read_text(errors="replace")[-4000:]
+            )
         return self
 
     def stop(self) -> None:
@@ -114,9 +145,21 @@ class RedisServer:
         if binary is None:
             raise RuntimeError("redis-server is not installed")
         self.proc = subprocess.Popen(
-            [binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no",
-             "--dir", str(self.folder)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                binary,
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         wait_for(lambda: port_open(self.port), timeout=10, message="redis-server")
         return self

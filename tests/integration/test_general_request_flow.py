@@ -25,7 +25,9 @@ def test_filed_request_reaches_the_receiving_inbox_and_the_answer_comes_back(api
     assert case["number"].startswith("JN-") and case["number"].endswith("-000001")
     assert filed.headers["Location"] == f"/api/v1/cases/{case['id']}"
 
-    wait_for(lambda: ("case.requested", case["id"]) in inbox_events(shifang), message="the inbox item")
+    wait_for(
+        lambda: ("case.requested", case["id"]) in inbox_events(shifang), message="the inbox item"
+    )
 
     # 什邡 opens it: the filer gets the read receipt
     opened = shifang.get(f"/cases/{case['id']}")
@@ -45,7 +47,10 @@ def test_filed_request_reaches_the_receiving_inbox_and_the_answer_comes_back(api
 
     timeline = jinniu.get(f"/cases/{case['id']}/timeline").get_json()
     assert [(e["action"], e["to_status"]) for e in timeline] == [
-        ("file", "requested"), ("receive", "received"), ("accept", "accepted")]
+        ("file", "requested"),
+        ("receive", "received"),
+        ("accept", "accepted"),
+    ]
     assert timeline[2]["office"] == "shifang" and timeline[2]["actor"] == "shifang-clerk"
 
     done = shifang.act(case["id"], "complete")
@@ -65,10 +70,15 @@ def test_returned_request_is_corrected_and_resubmitted(api, worker):
     assert returned.get_json()["status"] == "returned"
     wait_for(lambda: ("case.returned", case["id"]) in inbox_events(jinniu), message="the return")
 
-    again = jinniu.act(case["id"], "resubmit", title="材料已补齐的请求", description="已补充身份证明。")
+    again = jinniu.act(
+        case["id"], "resubmit", title="材料已补齐的请求", description="已补充身份证明。"
+    )
     assert again.get_json()["status"] == "requested"
     assert again.get_json()["title"] == "材料已补齐的请求"
-    wait_for(lambda: ("case.resubmitted", case["id"]) in inbox_events(shifang), message="the resubmission")
+    wait_for(
+        lambda: ("case.resubmitted", case["id"]) in inbox_events(shifang),
+        message="the resubmission",
+    )
 
     timeline = jinniu.get(f"/cases/{case['id']}/timeline").get_json()
     assert timeline[1]["note"] == "缺少参保人身份证明"
@@ -79,7 +89,9 @@ def test_rejection_needs_a_reason_and_reaches_the_filer(api, worker):
     case = pengzhou.file().get_json()
     rejected = shifang.act(case["id"], "reject", reason="不属于本局管辖")
     assert rejected.get_json()["status"] == "rejected"
-    wait_for(lambda: ("case.rejected", case["id"]) in inbox_events(pengzhou), message="the rejection")
+    wait_for(
+        lambda: ("case.rejected", case["id"]) in inbox_events(pengzhou), message="the rejection"
+    )
     # a final case takes no more actions
     assert shifang.act(case["id"], "accept").status_code == 409
 
@@ -89,7 +101,9 @@ def test_filer_cancels_before_acceptance_but_not_after(api, worker):
     first = jinniu.file(title="撤回的请求").get_json()
     cancelled = jinniu.act(first["id"], "cancel", reason="重复提交")
     assert cancelled.get_json()["status"] == "cancelled"
-    wait_for(lambda: ("case.cancelled", first["id"]) in inbox_events(shifang), message="the cancellation")
+    wait_for(
+        lambda: ("case.cancelled", first["id"]) in inbox_events(shifang), message="the cancellation"
+    )
 
     second = jinniu.file(title="已受理的请求").get_json()
     shifang.act(second["id"], "accept")
@@ -130,8 +144,11 @@ def test_same_idempotency_key_returns_the_first_case(api):
 
 def test_case_numbers_count_per_filing_office(api):
     jinniu, pengzhou = api("jinniu-clerk"), api("pengzhou-clerk")
-    numbers = [jinniu.file().get_json()["number"], jinniu.file().get_json()["number"],
-               pengzhou.file().get_json()["number"]]
+    numbers = [
+        jinniu.file().get_json()["number"],
+        jinniu.file().get_json()["number"],
+        pengzhou.file().get_json()["number"],
+    ]
     assert [n.split("-")[0] for n in numbers] == ["JN", "JN", "PZ"]
     assert [n.split("-")[2] for n in numbers] == ["000001", "000002", "000001"]
 
@@ -162,6 +179,10 @@ def test_every_step_leaves_an_audit_entry(app, api):
     shifang.get(f"/cases/{case['id']}")
     shifang.act(case["id"], "accept")
     with get_db(app).session() as db:
-        actions = [a.action for a in db.exec(select(AuditEntry).where(AuditEntry.object_type == "case")
-                                              .order_by(AuditEntry.id))]
+        actions = [
+            a.action
+            for a in db.exec(
+                select(AuditEntry).where(AuditEntry.object_type == "case").order_by(AuditEntry.id)
+            )
+        ]
     assert actions == ["case.file", "case.receive", "case.accept"]

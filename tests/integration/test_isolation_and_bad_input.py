@@ -66,11 +66,19 @@ def test_admin_sees_no_case_content(api):
         ({"kind": "general", "receiving_office": "shifang"}, 422, "title"),
         ({"kind": "general", "receiving_office": "shifang", "title": "   "}, 422, "title"),
         ({"kind": "general", "receiving_office": 42, "title": "x"}, 422, "receiving_office"),
-        ({"kind": "general", "receiving_office": "chongqing", "title": "x"}, 422, "receiving_office"),
+        (
+            {"kind": "general", "receiving_office": "chongqing", "title": "x"},
+            422,
+            "receiving_office",
+        ),
         ({"kind": "general", "receiving_office": "jinniu", "title": "x"}, 422, "receiving_office"),
         ({"kind": "general", "receiving_office": "chengdu", "title": "x"}, 422, "receiving_office"),
         ({"kind": "general", "receiving_office": "shifang", "title": "x" * 201}, 422, "title"),
-        ({"kind": "general", "receiving_office": "shifang", "title": "x", "extra": 1}, 422, "extra"),
+        (
+            {"kind": "general", "receiving_office": "shifang", "title": "x", "extra": 1},
+            422,
+            "extra",
+        ),
         ({"kind": "teleport", "receiving_office": "shifang", "title": "x"}, 422, "kind"),
         ({"receiving_office": "shifang", "title": "x"}, 422, "kind"),
         (["not", "an", "object"], 422, "body"),
@@ -91,15 +99,24 @@ def test_bad_case_bodies_name_the_field_and_write_nothing(app, api, body, status
 def test_malformed_json_and_huge_bodies_are_rejected(app, api):
     jinniu = api("jinniu-clerk")
     headers = {"Content-Type": "application/json"}
-    broken = jinniu.client.post("/api/v1/cases", data="{not json", headers={**jinniu._headers(), **headers})
+    broken = jinniu.client.post(
+        "/api/v1/cases", data="{not json", headers={**jinniu._headers(), **headers}
+    )
     assert broken.status_code == 400
     assert broken.get_json()["errors"][0]["field"] == "body"
 
-    text = jinniu.client.post("/api/v1/cases", data="kind=general", headers={**jinniu._headers(), "Content-Type": "text/plain"})
+    text = jinniu.client.post(
+        "/api/v1/cases",
+        data="kind=general",
+        headers={**jinniu._headers(), "Content-Type": "text/plain"},
+    )
     assert text.status_code == 415
 
-    huge = jinniu.client.post("/api/v1/cases", data=b'{"title": "' + b"x" * 2_000_000 + b'"}',
-                              headers={**jinniu._headers(), **headers})
+    huge = jinniu.client.post(
+        "/api/v1/cases",
+        data=b'{"title": "' + b"x" * 2_000_000 + b'"}',
+        headers={**jinniu._headers(), **headers},
+    )
     assert huge.status_code == 413
     assert huge.headers["Content-Type"] == "application/problem+json"
     assert count(app, Case) == 0
@@ -113,7 +130,9 @@ def test_missing_or_bad_token_is_401(client):
 
 
 def test_wrong_password_is_401_and_revoked_token_stops_working(client, api):
-    wrong = client.post("/api/v1/auth/token", json={"username": "jinniu-clerk", "password": "guess"})
+    wrong = client.post(
+        "/api/v1/auth/token", json={"username": "jinniu-clerk", "password": "guess"}
+    )
     assert wrong.status_code == 401
     jinniu = api("jinniu-clerk")
     assert jinniu.get("/cases").status_code == 200
@@ -126,7 +145,9 @@ def test_repeated_failures_throttle_the_login(client, auth):
         assert auth.login("pengzhou-clerk", "wrong-password").status_code == 401
     blocked = auth.login("pengzhou-clerk")  # even the right password waits now
     assert blocked.status_code == 429
-    token = client.post("/api/v1/auth/token", json={"username": "pengzhou-clerk", "password": "demo-pass-2026"})
+    token = client.post(
+        "/api/v1/auth/token", json={"username": "pengzhou-clerk", "password": "demo-pass-2026"}
+    )
     assert token.status_code == 429
 
 

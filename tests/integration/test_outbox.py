@@ -23,14 +23,18 @@ def rows(app, model, **where):
         return list(db.exec(query))
 
 
-def test_filing_succeeds_while_the_broker_is_down_and_the_relay_delivers_later(own_database, tmp_path):
+def test_filing_succeeds_while_the_broker_is_down_and_the_relay_delivers_later(
+    own_database, tmp_path
+):
     from service import create_app
 
     port = free_port()  # nothing listens here yet: the broker is "down"
-    settings = own_database.model_copy(update={
-        "broker_url": f"redis://127.0.0.1:{port}/0",
-        "broker_publish_timeout_seconds": 0.5,
-    })
+    settings = own_database.model_copy(
+        update={
+            "broker_url": f"redis://127.0.0.1:{port}/0",
+            "broker_publish_timeout_seconds": 0.5,
+        }
+    )
     app = create_app(settings)
     app.config.update(TESTING=True)
     from tests.conftest import Api
@@ -43,9 +47,13 @@ def test_filing_succeeds_while_the_broker_is_down_and_the_relay_delivers_later(o
     case_id = filed.get_json()["id"]
     notification = rows(app, Notification, case_id=case_id)[0]
     assert rows(app, Delivery, notification_id=notification.id)[0].status == "queued"
+
     def ours():
-        return [(i["event"], i["case_id"]) for i in shifang.get("/inbox").get_json()["items"]
-                if i["case_id"] == case_id]
+        return [
+            (i["event"], i["case_id"])
+            for i in shifang.get("/inbox").get_json()["items"]
+            if i["case_id"] == case_id
+        ]
 
     assert ours() == []
 
@@ -63,7 +71,9 @@ def test_filing_succeeds_while_the_broker_is_down_and_the_relay_delivers_later(o
         redis.stop()
 
 
-def test_dispatching_the_same_notification_twice_makes_one_inbox_item(app, api, worker, pg_database):
+def test_dispatching_the_same_notification_twice_makes_one_inbox_item(
+    app, api, worker, pg_database
+):
     jinniu, shifang = api("jinniu-clerk"), api("shifang-clerk")
     case_id = jinniu.file(title="重复投递").get_json()["id"]
     wait_for(lambda: shifang.get("/inbox").get_json()["items"], message="first delivery")

@@ -40,7 +40,9 @@ def test_session_cookie_is_httponly_and_samesite(client, auth):
 def test_forms_need_a_csrf_token(app):
     app.config["WTF_CSRF_ENABLED"] = True
     client = app.test_client()
-    response = client.post("/login", data={"username": "jinniu-clerk", "password": "demo-pass-2026"})
+    response = client.post(
+        "/login", data={"username": "jinniu-clerk", "password": "demo-pass-2026"}
+    )
     assert response.status_code == 400
     assert "表单已过期" in text(response)
 
@@ -57,8 +59,14 @@ def test_request_filed_in_the_browser_reaches_the_partner_and_comes_back_accepte
     assert "什邡市医疗保障局" in text(form)
     assert "金牛区—什邡市医疗保障跨区域协作框架协议" in text(form)
 
-    created = jinniu.post("/cases/new", data={"receiving_office": "shifang", "title": "协助调取结算记录",
-                                              "description": "请协助调取2026年结算记录。"})
+    created = jinniu.post(
+        "/cases/new",
+        data={
+            "receiving_office": "shifang",
+            "title": "协助调取结算记录",
+            "description": "请协助调取2026年结算记录。",
+        },
+    )
     assert created.status_code == 302
     case_url = created.headers["Location"]
     case_id = int(case_url.rstrip("/").split("/")[-1])
@@ -82,15 +90,18 @@ def test_request_filed_in_the_browser_reaches_the_partner_and_comes_back_accepte
     seen = text(jinniu.get(case_url))
     assert "已受理" in seen
     assert "什邡经办员" in seen  # read receipt: who opened it
-    timeline = seen[seen.index('id="timeline"'):]
+    timeline = seen[seen.index('id="timeline"') :]
     assert timeline.count("<li") == 3
-    wait_for(lambda: "已受理" in text(jinniu.get("/inbox")), message="the answer in the filer's inbox")
+    wait_for(
+        lambda: "已受理" in text(jinniu.get("/inbox")), message="the answer in the filer's inbox"
+    )
 
 
 def test_invalid_form_keeps_what_was_typed_and_says_why_in_chinese(client, auth):
     auth.login("jinniu-clerk")
-    response = client.post("/cases/new", data={"receiving_office": "", "title": "",
-                                                "description": "保留这段描述"})
+    response = client.post(
+        "/cases/new", data={"receiving_office": "", "title": "", "description": "保留这段描述"}
+    )
     assert response.status_code == 422
     page = text(response)
     assert "请选择接收单位" in page

@@ -1,0 +1,262 @@
+"""Settings refuse an unsafe production setup; pydantic errors become field errors a clerk reads."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from pydantic import TypeAdapter, ValidationError
+
+from config import DEV_SECRET_KEY, Settings
+from service.cases.models import CaseCreate, GeneralCaseCreate
+from service.errors import ValidationFailed
+from service.validation import domain_error_from
+
+GOOD_KEY = "Zq8r1v0c4hJ7w2mN5tB9xK3pL6yD0fG"
+PG = "postgresql://referral@db.internal:5432/referral"
+REDIS = "redis://broker.internal:6379/0"
+
+
+@pytest.fixture(autouse=True)
+def _no_referral_environment(monkeypatch):
+    for name in list(os.environ):
+        if name.startswith("REFERRAL_"):
+            monkeypatch.delenv(name)
+
+
+def make(**kw) -> Settings:
+    return Settings(_env_file=None, **kw)
+
+
+def production(**kw) -> Settings:
+    values = {"env": "production", "secret_key": GOOD_KEY, "database_url": PG, "broker_url": REDIS}
+    values.update(kw)
+    return make(**values)
+
+
+# --- settings --------------------------------------------------------------------------------
+
+
+def test_production_accepts_a_long_random_key_and_real_services():
+    s = production()
+    assert s.is_production
+    assert s.sqlalchemy_url == "postgresql+psycopg://referral@db.internal:5432/referral"
+    assert s.celery_broker_url == REDIS
+    assert not s.is_sqlite
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        DEV_SECRET_KEY,
+        "change-me",
+        "change-me-to-a-long-random-value-please",
+        "short-key",
+        "x" * 15,
+        "",
+    ],
+    ids=["development-key", "change-me", "change-me-long", "short", "fifteen-chars", "empty"],
+)
+def test_production_refuses_an_unsafe_secret_key(key):
+    with pytest.raises(ValidationError) as raised:
+        production(secret_key=key)
+    assert "REFERRAL_SECRET_KEY" in str(raised.value)
+
+
+def test_production_accepts_a_key_of_exactly_sixteen_characters():
+    assert production(secret_key="k" * 16).secret_key == "k" * 16
+
+
+def test_production_refuses_the_default_key_when_none_is_given():
+    with pytest.raises(ValidationError, match="REFERRAL_SECRET_KEY"):
+        make(env="production", database_url=PG, broker_url=REDIS)
+
+
+@pytest.mark.parametrize("missing", ["database_url", "broker_url"])
+def test_production_refuses_missing_database_or_broker(missing):
+    with pytest.raises(ValidationError) as raised:
+        production(**{missing: ""})
+    assert "REFERRAL_DATABASE_URL and REFERRAL_BROKER_URL" in str(raised.value)
+
+
+def test_production_settings_also_read_from_the_environment_are_checked(monkeypatch):
+    monkeypatch.setenv("REFERRAL_ENV", "production")
+    monkeypatch.setenv("REFERRAL_SECRET_KEY", "change-me-please-now")
+    monkeypatch.setenv("REFERRAL_DATABASE_URL", PG)
+    monkeypatch.setenv("REFERRAL_BROKER_URL", REDIS)
+    with pytest.raises(ValidationError, match="REFERRAL_SECRET_KEY"):
+        Settings(_env_file=None)
+    monkeypatch.setenv("REFERRAL_SECRET_KEY", GOOD_KEY)
+    assert Settings(_env_file=None).is_production
+
+
+@pytest.mark.parametrize("env", ["development", "test"])
+def test_development_and_test_accept_the_development_key_and_no_services(env):
+    s = make(env=env)
+    assert s.secret_key == DEV_SECRET_KEY
+    assert not s.is_production
+
+
+def test_unknown_environment_name_is_refused():
+    with pytest.raises(ValidationError):
+        make(env="staging")
+
+
+def test_embedded_default_is_sqlite_and_a_filesystem_queue_under_the_instance_path(tmp_path):
+    s = make(instance_path=tmp_path)
+    assert s.sqlalchemy_url == f"sqlite:///{tmp_path / 'referral.db'}"
+    assert s.is_sqlite
+    assert s.celery_broker_url == "filesystem://"
+    assert s.queue_path == tmp_path / "queue"
+
+
+def test_default_instance_path_is_inside_the_project():
+    s = make()
+    assert s.instance_path == Path(__file__).resolve().parents[2] / "instance"
+    assert s.sqlalchemy_url.startswith("sqlite:///")
+    assert s.sqlalchemy_url.endswith("instance/referral.db")
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgresql://u:p@h:5432/d", "postgresql+psycopg://u:p@h:5432/d"),
+        ("postgres://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("postgresql+psycopg://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("sqlite:////srv/referral.db", "sqlite:////srv/referral.db"),
+    ],
+)
+def test_database_url_gets_the_psycopg_driver(given, expected):
+    s = make(database_url=given)
+    assert s.sqlalchemy_url == expected
+    assert s.is_sqlite == expected.startswith("sqlite")
+
+
+def test_environment_values_are_read_with_the_referral_prefix(monkeypatch, tmp_path):
+    monkeypatch.setenv("REFERRAL_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("REFERRAL_BROKER_URL", REDIS)
+    monkeypatch.setenv("REFERRAL_PAGE_SIZE", "50")
+    s = Settings(_env_file=None)
+    assert s.instance_path == tmp_path
+    assert s.celery_broker_url == REDIS
+    assert s.page_size == 50
+
+
+# --- validation -------------------------------------------------------------------------------
+
+GOOD = {
+    "kind": "general",
+    "receiving_office": "shifang",
+    "title": "协助核实",
+    "description": "请协助。",
+}
+UNION = TypeAdapter(CaseCreate)
+
+
+def errors_of(validate, data) -> list[tuple[str, str, dict]]:
+    with pytest.raises(ValidationError) as raised:
+        validate(data)
+    domain = domain_error_from(raised.value)
+    assert isinstance(domain, ValidationFailed)
+    assert domain.status == 422
+    return [(e.field, e.message, e.params) for e in domain.errors]
+
+
+VALIDATORS = pytest.mark.parametrize(
+    "validate",
+    [GeneralCaseCreate.model_validate, UNION.validate_python],
+    ids=["GeneralCaseCreate", "CaseCreate-union"],
+)
+
+
+@VALIDATORS
+def test_a_good_body_validates(validate):
+    created = validate({**GOOD, "title": "  协助核实  "})
+    assert created.title == "协助核实"
+
+
+@VALIDATORS
+def test_missing_title_names_the_title(validate):
+    body = {k: v for k, v in GOOD.items() if k != "title"}
+    assert errors_of(validate, body) == [("title", "This field is required.", {})]
+
+
+@VALIDATORS
+@pytest.mark.parametrize("title", ["", "   "])
+def test_blank_title_must_not_be_empty(validate, title):
+    assert errors_of(validate, {**GOOD, "title": title}) == [
+        ("title", "This field must not be empty.", {})
+    ]
+
+
+@VALIDATORS
+def test_too_long_title_says_the_limit(validate):
+    assert errors_of(validate, {**GOOD, "title": "长" * 201}) == [
+        ("title", "At most %(max)s characters.", {"max": 200})
+    ]
+
+
+@VALIDATORS
+def test_title_must_be_text(validate):
+    assert errors_of(validate, {**GOOD, "title": 5}) == [("title", "Must be text.", {})]
+
+
+@VALIDATORS
+def test_missing_receiving_office_names_it(validate):
+    body = {k: v for k, v in GOOD.items() if k != "receiving_office"}
+    assert errors_of(validate, body) == [("receiving_office", "This field is required.", {})]
+
+
+@VALIDATORS
+def test_every_bad_field_is_reported_at_once(validate):
+    errors = errors_of(validate, {"kind": "general", "description": "x" * 5001})
+    assert sorted(errors, key=lambda e: e[0]) == [
+        ("description", "At most %(max)s characters.", {"max": 5000}),
+        ("receiving_office", "This field is required.", {}),
+        ("title", "This field is required.", {}),
+    ]
+
+
+@VALIDATORS
+def test_unknown_field_is_named(validate):
+    assert errors_of(validate, {**GOOD, "priority": "high"}) == [("priority", "Unknown field.", {})]
+
+
+def test_union_without_kind_asks_for_the_kind():
+    body = {k: v for k, v in GOOD.items() if k != "kind"}
+    assert errors_of(UNION.validate_python, body) == [("kind", "This field is required.", {})]
+
+
+def test_union_with_unknown_kind_names_it_and_the_known_ones():
+    assert errors_of(UNION.validate_python, {**GOOD, "kind": "lottery"}) == [
+        (
+            "kind",
+            "Unknown kind “%(tag)s”; expected one of: %(expected)s.",
+            {"tag": "lottery", "expected": "'general'"},
+        )
+    ]
+
+
+def test_plain_model_with_wrong_kind_lists_the_allowed_value():
+    assert errors_of(GeneralCaseCreate.model_validate, {**GOOD, "kind": "lottery"}) == [
+        ("kind", "Must be one of: %(expected)s.", {"expected": "'general'"})
+    ]
+
+
+@VALIDATORS
+@pytest.mark.parametrize("body", [["not", "an", "object"], "text", 42, None])
+def test_a_body_that_is_not_an_object_is_reported_on_the_body(validate, body):
+    assert errors_of(validate, body) == [("body", "Must be a JSON object.", {})]
+
+
+def test_unmapped_error_types_fall_back_to_a_generic_message():
+    from pydantic import BaseModel, Field
+
+    class Limits(BaseModel):
+        count: int = Field(gt=0)
+
+    with pytest.raises(ValidationError) as raised:
+        Limits.model_validate({"count": 0})
+    [error] = domain_error_from(raised.value).errors
+    assert (error.field, error.message, error.params) == ("count", "Invalid value.", {})
