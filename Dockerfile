@@ -33,8 +33,7 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 
 # Then the project itself (installed editable, so PROJECT_ROOT is /app and the
 # instance folder, migrations and config/*.toml are found where the code expects).
-# README.md is the project's declared readme; the [d] glob lets the build go on while it is absent.
-COPY README.m[d] ./
+COPY README.md ./
 COPY config/ ./config/
 COPY service/ ./service/
 COPY workers/ ./workers/

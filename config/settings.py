@@ -34,7 +34,6 @@ class Settings(BaseSettings):
     # Outbox: a delivery still queued this long after its row was written is re-dispatched.
     relay_interval_seconds: float = 10.0
     relay_grace_seconds: float = 15.0
-    delivery_max_attempts: int = 8
     # Publishing a nudge must never hold up a request for long when the broker is down.
     broker_publish_timeout_seconds: float = 2.0
 
