@@ -102,7 +102,7 @@ def own_database(pg_url: str, pg_settings: Settings, tmp_path):
     """A PostgreSQL database of the test's own (no other worker's relay can see its rows)."""
     from service.cli import initialise
 
-    name = "referral_test_own"
+    name = f"referral_test_own_{os.getpid()}"
     admin = sa.create_engine(
         _pg_driver_url(pg_url.rsplit("/", 1)[0] + "/postgres"), isolation_level="AUTOCOMMIT"
     )

@@ -1,0 +1,101 @@
+"""The office inbox: unread filter, read and acknowledge with who and when, pages."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from service.db import get_db
+from service.notifications import service as notifications
+from service.notifications.models import Delivery
+from tests.conftest import AuthActions
+
+pytestmark = pytest.mark.services
+
+
+def deliver_all(app) -> None:
+    """Run the deliveries in this process (what the worker's task does), for tests of the inbox."""
+    with get_db(app).session() as db:
+        ids = [d.id for d in db.exec(select(Delivery).where(Delivery.status == "queued"))]
+        for delivery_id in ids:
+            assert notifications.deliver(db, delivery_id=delivery_id) is True
+            assert notifications.deliver(db, delivery_id=delivery_id) is False
+
+
+def test_read_and_ack_record_who_and_when(app, api):
+    jinniu, shifang = api("jinniu-clerk"), api("shifang-supervisor")
+    case = jinniu.file(title="需要确认的请求").get_json()
+    deliver_all(app)
+
+    unread = shifang.get("/inbox?unread=true").get_json()["items"]
+    assert [i["case_id"] for i in unread] == [case["id"]]
+    item = unread[0]
+    assert item["read_at"] is None and item["requires_ack"] is False
+    assert item["title"].startswith("金牛发来协办请求")
+
+    read = shifang.post(f"/inbox/{item['id']}/read").get_json()
+    assert read["read_by"] == "shifang-supervisor" and read["read_at"].endswith("+08:00")
+    assert shifang.get("/inbox?unread=true").get_json()["items"] == []
+
+    acked = shifang.post(f"/inbox/{item['id']}/ack").get_json()
+    assert acked["acknowledged_by"] == "shifang-supervisor"
+    again = shifang.post(f"/inbox/{item['id']}/ack").get_json()
+    assert again["acknowledged_at"] == acked["acknowledged_at"]  # the first acknowledgement stands
+
+    # another office's item is not there for 金牛
+    assert jinniu.post(f"/inbox/{item['id']}/read").status_code == 404
+
+
+def test_inbox_pages_with_a_cursor(app, api):
+    jinniu, shifang = api("jinniu-clerk"), api("shifang-clerk")
+    ids = [jinniu.file(title=f"第{i}件").get_json()["id"] for i in range(3)]
+    deliver_all(app)
+    first = shifang.get("/inbox?limit=2").get_json()
+    assert [i["case_id"] for i in first["items"]] == [ids[2], ids[1]]
+    rest = shifang.get(f"/inbox?limit=2&cursor={first['next_cursor']}").get_json()
+    assert [i["case_id"] for i in rest["items"]] == [ids[0]] and rest["next_cursor"] is None
+    assert shifang.get("/inbox?limit=0").status_code == 422
+
+
+def test_inbox_page_opens_the_case_and_marks_the_item_read(app, api):
+    jinniu = api("jinniu-clerk")
+    case = jinniu.file(title="从收件箱打开").get_json()
+    deliver_all(app)
+    with get_db(app).session() as db:
+        from service.notifications.models import Notification
+
+        item = db.exec(select(Notification).where(Notification.case_id == case["id"])).one()
+    client = app.test_client()
+    AuthActions(client).login("shifang-clerk")
+    page = client.get("/inbox?unread=1").get_data(as_text=True)
+    assert "从收件箱打开" in page
+    opened = client.post(f"/inbox/{item.id}/open")
+    assert opened.headers["Location"].endswith(f"/cases/{case['id']}")
+    assert "从收件箱打开" not in client.get("/inbox?unread=1").get_data(as_text=True)
+    assert client.post(f"/inbox/{item.id}/ack").status_code == 302
+    assert client.post("/inbox/999999/open").status_code == 404
+    assert client.post("/inbox/999999/ack").status_code == 404
+
+
+def test_relay_redispatches_only_deliveries_overdue(app, api):
+    jinniu = api("jinniu-clerk")
+    jinniu.file(title="待中继")
+    with app.app_context(), get_db(app).session() as db:
+        assert notifications.relay_overdue(db, grace_seconds=3600) == []
+        assert len(notifications.relay_overdue(db, grace_seconds=0)) == 1
+
+
+def test_health_endpoint_and_unknown_pages(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    assert client.get("/no-such-page").status_code == 404
+    problem = client.get("/api/v1/no-such")
+    assert problem.status_code == 404 and problem.headers["Content-Type"] == "application/problem+json"
+    wrong_method = client.put("/api/v1/cases")
+    assert wrong_method.status_code == 405
+    assert wrong_method.headers["Content-Type"] == "application/problem+json"
+
+
+def test_language_switch_stays_on_this_site(client):
+    response = client.get("/lang/en", headers={"Referer": "https://evil.example/"})
+    assert response.headers["Location"].endswith("/")
+    assert "evil" not in response.headers["Location"]
