@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -49,8 +49,6 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     smtp_starttls: bool = False
     smtp_sender: str = "referral@localhost"
-
-    demo: bool = Field(default=False, description="set by `referral init --demo`")
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

@@ -60,6 +60,10 @@ def create_app(
     app.register_blueprint(api_bp)
     extensions.csrf.exempt(api_bp)
     register_web(app)
+    if settings.is_production:
+        from service.accounts.demo import refuse_demo_in_production
+
+        refuse_demo_in_production(app)
     app.add_url_rule("/api/docs", "api_docs", docs_page)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

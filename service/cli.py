@@ -13,9 +13,7 @@ import click
 from flask import Flask
 
 from config import PROJECT_ROOT, Settings, get_settings
-
-DEMO_PASSWORD = "demo-pass-2026"
-OFFICE_ROLES = ("clerk", "investigator", "supervisor")
+from service.accounts import demo as demo_data
 
 
 def _app(settings: Settings | None = None) -> Flask:
@@ -59,90 +57,13 @@ def initialise(settings: Settings, *, demo: bool, echo=click.echo) -> dict:
         offices.load_agreements(db)
         db.commit()
         if demo and db.exec(select(func.count()).select_from(User)).one() == 0:
-            summary.update(_load_demo(db))
+            summary.update(demo_data.load_demo(db))
     echo(
         f"offices: {summary['offices']}, demo users: {summary['users']}, sample cases: {summary['cases']}"
     )
     if demo:
-        echo(demo_logins())
+        echo(demo_data.demo_logins())
     return summary
-
-
-def demo_logins() -> str:
-    offices = ("jinniu", "pengzhou", "shifang")
-    lines = [f"Demo logins (password for all: {DEMO_PASSWORD}):"]
-    for office in offices:
-        lines.append("  " + "  ".join(f"{office}-{role}" for role in OFFICE_ROLES))
-    lines.append("  chengdu-supervisor  deyang-supervisor  sichuan-supervisor  admin")
-    return "\n".join(lines)
-
-
-def _load_demo(db) -> dict:
-    from service.accounts import service as accounts
-    from service.cases import service as cases
-    from service.cases.models import GeneralCaseCreate
-    from service.offices.service import all_offices
-
-    users = {}
-    for office in all_offices(db):
-        roles = OFFICE_ROLES if office.kind == "office" else ("supervisor",)
-        for role in roles:
-            username = f"{office.code}-{role}"
-            users[username] = accounts.add_user(
-                db,
-                username=username,
-                password=DEMO_PASSWORD,
-                office_code=office.code,
-                role="regional_supervisor" if office.kind == "bureau" else role,
-                display_name=f"{office.short_name}{_ROLE_ZH[role]}",
-            )
-    accounts.add_user(
-        db,
-        username="admin",
-        password=DEMO_PASSWORD,
-        office_code="sichuan",
-        role="admin",
-        display_name="系统管理员",
-    )
-    samples = [
-        (
-            "jinniu-clerk",
-            "shifang",
-            "协助核实参保人员异地就医登记信息",
-            "请协助核实我区参保人员在什邡市定点医疗机构的异地就医备案及结算记录。",
-        ),
-        (
-            "pengzhou-clerk",
-            "shifang",
-            "协助调取定点药店进销存台账",
-            "请协助调取贵市某连锁药店分店 2026 年第三季度医保药品进销存台账。",
-        ),
-        (
-            "shifang-clerk",
-            "jinniu",
-            "协助送达医保待遇核定通知书",
-            "请协助向居住在金牛区的参保人员送达待遇核定通知书。",
-        ),
-    ]
-    filed = []
-    for username, to, title, description in samples:
-        filed.append(
-            cases.file_general_request(
-                db,
-                actor=users[username],
-                data=GeneralCaseCreate(
-                    kind="general", receiving_office=to, title=title, description=description
-                ),
-            )
-        )
-    cases.open_case(db, actor=users["jinniu-clerk"], case_id=filed[2].id)
-    cases.act(
-        db, actor=users["jinniu-clerk"], case_id=filed[2].id, action="accept", note="已安排专人送达"
-    )
-    return {"users": len(users) + 1, "cases": len(filed)}
-
-
-_ROLE_ZH = {"clerk": "经办员", "investigator": "稽核员", "supervisor": "负责人"}
 
 
 @click.group()
@@ -242,6 +163,24 @@ def user_disable(username: str) -> None:
     click.echo(f"user {username} disabled")
 
 
+def _print_banner(settings: Settings, procs: list[subprocess.Popen]) -> None:
+    """Once the web server answers, say where it is (and, in development, who can log in)."""
+    import socket
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and all(p.poll() is None for p in procs):
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex((settings.host, settings.port)) == 0:
+                break
+        time.sleep(0.3)
+    url = f"http://{settings.host}:{settings.port}"
+    lines = ["", f"  referral service is running at {url}  (Ctrl-C stops web, worker and beat)"]
+    if not settings.is_production:
+        lines += ["", *("  " + line for line in demo_data.demo_logins().splitlines())]
+    click.echo("\n".join(lines) + "\n")
+
+
 @main.command()
 @click.option("--workers", default=2, show_default=True, help="Web worker processes")
 def run(workers: int) -> None:
@@ -281,9 +220,7 @@ def run(workers: int) -> None:
         ],
     ]
     procs = [subprocess.Popen(cmd, cwd=PROJECT_ROOT) for cmd in commands]
-    click.echo(
-        f"\n  referral service: {settings.base_url if settings.port == 8000 else 'http://' + bind}\n"
-    )
+    _print_banner(settings, procs)
     stopping = False
 
     def stop(signum, _frame) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g
 from sqlalchemy import event
@@ -21,6 +22,8 @@ from sqlmodel import Session, create_engine
 log = logging.getLogger(__name__)
 
 AFTER_COMMIT = "after_commit_hooks"
+# The offices' time zone: case-number years and working days are counted in it.
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def utcnow() -> datetime:

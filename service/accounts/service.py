@@ -78,6 +78,12 @@ def authenticate(
     return user
 
 
+def demo_accounts_present(session: Session, *, usernames: list[str], password: str) -> bool:
+    """Whether any of the demo accounts still opens with the demo password."""
+    users = session.exec(select(User).where(User.username.in_(usernames), User.active)).all()
+    return any(verify_password(user, password) for user in users)
+
+
 def record_logout(session: Session, *, user: User, ip: str) -> None:
     audit.record(session, action="logout", object_type="user", object_id=user.id, user=user, ip=ip)
     session.commit()

@@ -14,7 +14,7 @@ from service.audit import service as audit
 from service.cases import rules
 from service.cases.models import Case, CaseCounter, CaseEvent, CaseParty, GeneralCaseCreate
 from service.cases.rules import CaseFacts, Side, Status
-from service.db import utcnow
+from service.db import LOCAL_TZ, utcnow
 from service.errors import N_, Forbidden, NotFound, PreconditionFailed
 from service.notifications import service as notifications
 from service.offices import service as offices
@@ -61,7 +61,8 @@ def visibility(session: Session, actor: User):
 
 
 def _next_number(session: Session, office: Office) -> str:
-    year = utcnow().year
+    # The year on the number is the year in Asia/Shanghai, not in UTC.
+    year = utcnow().astimezone(LOCAL_TZ).year
     counter = session.exec(
         select(CaseCounter)
         .where(CaseCounter.office_code == office.code, CaseCounter.year == year)

@@ -89,7 +89,9 @@ def test_health_endpoint_and_unknown_pages(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
     assert client.get("/no-such-page").status_code == 404
     problem = client.get("/api/v1/no-such")
-    assert problem.status_code == 404 and problem.headers["Content-Type"] == "application/problem+json"
+    assert (
+        problem.status_code == 404 and problem.headers["Content-Type"] == "application/problem+json"
+    )
     wrong_method = client.put("/api/v1/cases")
     assert wrong_method.status_code == 405
     assert wrong_method.headers["Content-Type"] == "application/problem+json"

@@ -31,10 +31,17 @@ def test_document_is_openapi_31_and_every_reference_resolves(client):
 def test_document_lists_the_stable_paths_of_the_contract(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     expected = {
-        ("/auth/token", "post"), ("/auth/token", "delete"), ("/offices", "get"),
-        ("/cases", "post"), ("/cases", "get"), ("/cases/{case_id}", "get"),
-        ("/cases/{case_id}/timeline", "get"), ("/cases/{case_id}/actions/{action}", "post"),
-        ("/inbox", "get"), ("/inbox/{item_id}/read", "post"), ("/inbox/{item_id}/ack", "post"),
+        ("/auth/token", "post"),
+        ("/auth/token", "delete"),
+        ("/offices", "get"),
+        ("/cases", "post"),
+        ("/cases", "get"),
+        ("/cases/{case_id}", "get"),
+        ("/cases/{case_id}/timeline", "get"),
+        ("/cases/{case_id}/actions/{action}", "post"),
+        ("/inbox", "get"),
+        ("/inbox/{item_id}/read", "post"),
+        ("/inbox/{item_id}/ack", "post"),
     }
     assert expected <= {(p, m) for p, methods in paths.items() for m in methods}
 
