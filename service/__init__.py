@@ -7,8 +7,18 @@ from typing import Any
 
 from celery import Celery
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from config import Settings, get_settings
+
+MAX_ROW_ID = 2**31 - 1
+
+
+class RowIdConverter(IntegerConverter):
+    """A row id in a URL: a number the database can hold, so anything larger is simply 404."""
+
+    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 - werkzeug's signature
+        super().__init__(map, min=1, max=MAX_ROW_ID)
 
 
 def create_app(
@@ -41,6 +51,7 @@ def create_app(
     if test_config:
         app.config.update(test_config)
 
+    app.url_map.converters["id"] = RowIdConverter
     Database(settings.sqlalchemy_url).init_app(app)
     broker.init_app(app, celery or broker.make_celery(settings))
     extensions.babel.init_app(app, locale_selector=i18n.select_locale)

@@ -8,6 +8,7 @@ from flask import Response, render_template
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema
 
+from service import MAX_ROW_ID
 from service.api.core import OPERATIONS, bp, json_response, openapi_path
 
 REF = "#/components/schemas/{model}"
@@ -68,7 +69,9 @@ def build_document() -> dict:
                 "name": name,
                 "in": "path",
                 "required": True,
-                "schema": {"type": "integer"} if name.endswith("_id") else {"type": "string"},
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID}
+                if name.endswith("_id")
+                else {"type": "string"},
             }
             for name in _path_params(op.rule)
         ]

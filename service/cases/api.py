@@ -9,6 +9,7 @@ from flask import Response, json, request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 
+from service import MAX_ROW_ID
 from service.api.core import api_user, client_ip, json_response, operation
 from service.api.models import find_record
 from service.cases import service
@@ -25,7 +26,7 @@ class CaseQuery(BaseModel):
     office: str | None = None
     overdue: bool | None = None
     q: Annotated[str | None, Field(max_length=100)] = None
-    cursor: int | None = Field(default=None, ge=1)
+    cursor: int | None = Field(default=None, ge=1, le=MAX_ROW_ID)
     limit: int = Field(default=20, ge=1, le=100)
 
 
@@ -149,7 +150,7 @@ def list_cases(params: CaseQuery) -> Response:
 
 
 @operation(
-    "/cases/<int:case_id>",
+    "/cases/<id:case_id>",
     "GET",
     summary="One case",
     tag="cases",
@@ -162,7 +163,7 @@ def get_case(case_id: int) -> Response:
 
 
 @operation(
-    "/cases/<int:case_id>/timeline",
+    "/cases/<id:case_id>/timeline",
     "GET",
     summary="The case's timeline",
     tag="cases",
@@ -204,7 +205,7 @@ def _if_match() -> int | None:
 
 
 @operation(
-    "/cases/<int:case_id>/actions/<action>",
+    "/cases/<id:case_id>/actions/<action>",
     "POST",
     summary="Take an action on a case",
     tag="cases",

@@ -123,7 +123,7 @@ def new_request():
     return render_template("cases/new.html", form=form, agreements=agreements), status
 
 
-@bp.get("/cases/<int:case_id>")
+@bp.get("/cases/<id:case_id>")
 @login_required
 def detail(case_id: int):
     db = get_session()
@@ -158,7 +158,7 @@ def _render_detail(case, form: ActionForm, status: int = 200):
     ), status
 
 
-@bp.post("/cases/<int:case_id>/act")
+@bp.post("/cases/<id:case_id>/act")
 @login_required
 def act(case_id: int):
     db = get_session()

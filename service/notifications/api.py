@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from service import MAX_ROW_ID
 from service.api.core import api_user, client_ip, json_response, operation
 from service.cases.service import users_by_id
 from service.db import get_session
@@ -16,7 +17,7 @@ from service.notifications.models import InboxItem, InboxPage, Notification
 class InboxQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
     unread: bool = False
-    cursor: int | None = Field(default=None, ge=1)
+    cursor: int | None = Field(default=None, ge=1, le=MAX_ROW_ID)
     limit: int = Field(default=20, ge=1, le=100)
 
 
@@ -70,7 +71,7 @@ def list_inbox(params: InboxQuery) -> Response:
 
 
 @operation(
-    "/inbox/<int:item_id>/read",
+    "/inbox/<id:item_id>/read",
     "POST",
     summary="Mark an inbox item read",
     tag="inbox",
@@ -84,7 +85,7 @@ def read_item(item_id: int) -> Response:
 
 
 @operation(
-    "/inbox/<int:item_id>/ack",
+    "/inbox/<id:item_id>/ack",
     "POST",
     summary="Acknowledge an inbox item",
     tag="inbox",

@@ -37,7 +37,7 @@ def inbox():
     )
 
 
-@bp.post("/inbox/<int:item_id>/open")
+@bp.post("/inbox/<id:item_id>/open")
 @login_required
 def open_item(item_id: int):
     db = get_session()
@@ -50,7 +50,7 @@ def open_item(item_id: int):
     return redirect(url_for("notifications.inbox"))
 
 
-@bp.post("/inbox/<int:item_id>/ack")
+@bp.post("/inbox/<id:item_id>/ack")
 @login_required
 def ack_item(item_id: int):
     try:
