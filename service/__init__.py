@@ -71,12 +71,19 @@ def create_app(
     app.register_blueprint(api_bp)
     extensions.csrf.exempt(api_bp)
     register_web(app)
-    if settings.is_production:
-        from service.accounts.demo import refuse_demo_in_production
-
-        refuse_demo_in_production(app)
     app.add_url_rule("/api/docs", "api_docs", docs_page)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    return app
+
+
+def serving_app(settings: Settings | None = None, *, celery: Celery | None = None) -> Flask:
+    """The app a server process runs (gunicorn, a worker): in production it refuses to serve
+    while demo accounts still open with the published demo password."""
+    app = create_app(settings, celery=celery)
+    if app.config["REFERRAL"].is_production:
+        from service.accounts.demo import refuse_demo_in_production
+
+        refuse_demo_in_production(app)
     return app

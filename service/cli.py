@@ -69,6 +69,14 @@ def initialise(settings: Settings, *, demo: bool, echo=click.echo) -> dict:
 @click.group()
 def main() -> None:
     """跨区域医保协作转办服务 — the referral service."""
+    from pydantic import ValidationError
+
+    try:
+        get_settings()
+    except ValidationError as error:  # say what is wrong with the settings, without a traceback
+        raise click.ClickException(
+            "; ".join(e["msg"].removeprefix("Value error, ") for e in error.errors())
+        ) from None
 
 
 @main.command()
@@ -185,7 +193,13 @@ def _print_banner(settings: Settings, procs: list[subprocess.Popen]) -> None:
 @click.option("--workers", default=2, show_default=True, help="Web worker processes")
 def run(workers: int) -> None:
     """Start web + worker + beat together; Ctrl-C stops them all."""
+    from service import serving_app
+
     settings = get_settings()
+    try:
+        serving_app(settings)
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from None
     bind = f"{settings.host}:{settings.port}"
     beat_schedule = settings.instance_path / "celerybeat-schedule"
     commands = [

@@ -1,5 +1,5 @@
 """WSGI entry point for gunicorn: ``gunicorn service.wsgi:app``."""
 
-from service import create_app
+from service import serving_app
 
-app = create_app()
+app = serving_app()

@@ -270,17 +270,52 @@ def test_init_demo_is_refused_in_production(cli, db):
     assert count(db, "user") == users
 
 
-def test_init_without_demo_runs_in_production(cli, db):
+def test_production_refuses_to_start_while_demo_accounts_keep_the_demo_password(cli, own_database):
+    from service import serving_app
+
+    production = own_database.model_copy(update={"env": "production", "secret_key": PRODUCTION_KEY})
+    with pytest.raises(RuntimeError, match="demo accounts with the demo password exist"):
+        serving_app(production)
+    result = cli("run", REFERRAL_ENV="production", REFERRAL_SECRET_KEY=PRODUCTION_KEY)
+    assert result.exit_code != 0
+    assert "demo accounts with the demo password exist" in result.output
+
+
+def test_production_starts_once_every_demo_account_is_retired(cli, web, db, own_database):
+    from service import serving_app
+    from service.accounts.demo import demo_usernames
+
     users = count(db, "user")
+    # Retire them the way the refusal says: change some passwords, disable the rest.
+    for i, username in enumerate(demo_usernames()):
+        if i % 2:
+            result = cli("user", "passwd", username, "--password", NEW_PASSWORD)
+        else:
+            result = cli("user", "disable", username)
+        assert result.exit_code == 0, result.output
+
+    production = own_database.model_copy(update={"env": "production", "secret_key": PRODUCTION_KEY})
+    assert serving_app(production).config["REFERRAL"].is_production
     result = cli("init", REFERRAL_ENV="production", REFERRAL_SECRET_KEY=PRODUCTION_KEY)
     assert result.exit_code == 0, result.output
     assert "offices: 6" in result.output
+    assert "demo-pass-2026" not in result.output  # no demo logins advertised in production
     assert count(db, "user") == users
+    assert login(web, "jinniu-clerk", PASSWORD).status_code == 401
+
+
+def test_demo_accounts_can_be_retired_with_the_user_commands_in_production(cli, web):
+    production = {"REFERRAL_ENV": "production", "REFERRAL_SECRET_KEY": PRODUCTION_KEY}
+    result = cli("user", "disable", "admin", **production)
+    assert result.exit_code == 0, result.output
+    assert login(web, "admin", PASSWORD).status_code == 401
 
 
 def test_production_with_an_unsafe_key_does_not_start(cli, db):
-    with pytest.raises(ValueError, match="REFERRAL_SECRET_KEY"):
-        cli("init", REFERRAL_ENV="production", REFERRAL_SECRET_KEY="change-me-now-please")
+    result = cli("init", REFERRAL_ENV="production", REFERRAL_SECRET_KEY="change-me-now-please")
+    assert result.exit_code != 0
+    assert "REFERRAL_SECRET_KEY must be set" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_db_upgrade_on_an_up_to_date_database_keeps_the_data(cli, web, db):
