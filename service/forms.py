@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from flask import flash
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms.validators import ValidationError
 
 from service.errors import DomainError
 from service.i18n import translate_error
+from service.validation import has_control_characters
 
 
 def show_error(form: FlaskForm | None, error: DomainError) -> None:
@@ -22,3 +25,9 @@ def show_error(form: FlaskForm | None, error: DomainError) -> None:
     if not error.errors or unplaced:
         text = translate_error(error.message, error.params)
         flash(" ".join([text, *unplaced]) if error.errors else text, "error")
+
+
+def no_control_characters(_form: FlaskForm, field) -> None:
+    """WTForms validator: what cannot be stored is refused with a message, not a 500."""
+    if isinstance(field.data, str) and has_control_characters(field.data):
+        raise ValidationError(_l("Must not contain control characters."))

@@ -2,9 +2,33 @@
 
 from __future__ import annotations
 
-from pydantic import ValidationError
+from typing import Annotated
+
+from pydantic import AfterValidator, StringConstraints, ValidationError
+from pydantic_core import PydanticCustomError
 
 from service.errors import N_, FieldError, ValidationFailed
+
+_ALLOWED_CONTROLS = {"\n", "\r", "\t"}
+
+
+def has_control_characters(value: str) -> bool:
+    return any((ord(c) < 32 and c not in _ALLOWED_CONTROLS) or ord(c) == 127 for c in value)
+
+
+def _reject_control_characters(value: str) -> str:
+    # NUL and other control characters are never meant: PostgreSQL cannot even store NUL.
+    if has_control_characters(value):
+        raise PydanticCustomError("control_characters", "control characters are not allowed")
+    return value
+
+
+CleanText = Annotated[str, AfterValidator(_reject_control_characters)]
+
+
+def clean_text(**constraints: object) -> object:
+    """A text type with length/whitespace constraints that also refuses control characters."""
+    return Annotated[str, StringConstraints(**constraints), AfterValidator(_reject_control_characters)]
 
 MESSAGES = {
     "missing": N_("This field is required."),
@@ -20,6 +44,10 @@ MESSAGES = {
     "model_type": N_("Must be a JSON object."),
     "model_attributes_type": N_("Must be a JSON object."),
     "dict_type": N_("Must be a JSON object."),
+    "control_characters": N_("Must not contain control characters."),
+    "bool_parsing": N_("Must be true or false."),
+    "greater_than_equal": N_("Must be at least %(min)s."),
+    "less_than_equal": N_("Must be at most %(max)s."),
 }
 
 
@@ -37,6 +65,10 @@ def domain_error_from(exc: ValidationError) -> ValidationFailed:
         params = {}
         if "max_length" in ctx:
             params["max"] = ctx["max_length"]
+        if "le" in ctx:
+            params["max"] = ctx["le"]
+        if "ge" in ctx:
+            params["min"] = ctx["ge"]
         if "expected" in ctx or "expected_tags" in ctx:
             params["expected"] = str(ctx.get("expected", ctx.get("expected_tags")))
         if "tag" in ctx:

@@ -3,12 +3,14 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from service.forms import no_control_characters
+
 
 class LoginForm(FlaskForm):
     username = StringField(
-        _l("Username"), validators=[DataRequired(_l("Please enter your username.")), Length(max=64)]
+        _l("Username"), validators=[no_control_characters, DataRequired(_l("Please enter your username.")), Length(max=64)]
     )
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(_l("Please enter your password.")), Length(max=256)],
+        validators=[no_control_characters, DataRequired(_l("Please enter your password.")), Length(max=256)],
     )

@@ -11,6 +11,7 @@ from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from service.db import utcnow
+from service.validation import CleanText
 
 
 class Role(StrEnum):
@@ -72,8 +73,8 @@ class LoginFailure(SQLModel, table=True):
 
 
 class TokenRequest(BaseModel):
-    username: str = PField(min_length=1, max_length=64)
-    password: str = PField(min_length=1, max_length=256)
+    username: CleanText = PField(min_length=1, max_length=64)
+    password: CleanText = PField(min_length=1, max_length=256)
 
 
 class TokenRead(BaseModel):

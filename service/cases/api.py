@@ -17,15 +17,16 @@ from service.cases.models import ActionRequest, Case, CaseCreate, CasePage, Case
 from service.db import get_session
 from service.errors import N_, FieldError, ValidationFailed
 from service.i18n import local_time
+from service.validation import CleanText, has_control_characters
 
 
 class CaseQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    kind: str | None = None
-    status: str | None = None
-    office: str | None = None
+    kind: Annotated[CleanText | None, Field(max_length=32)] = None
+    status: Annotated[CleanText | None, Field(max_length=32)] = None
+    office: Annotated[CleanText | None, Field(max_length=32)] = None
     overdue: bool | None = None
-    q: Annotated[str | None, Field(max_length=100)] = None
+    q: Annotated[CleanText | None, Field(max_length=100)] = None
     cursor: int | None = Field(default=None, ge=1, le=MAX_ROW_ID)
     limit: int = Field(default=20, ge=1, le=100)
 
@@ -81,7 +82,7 @@ def create_case(body) -> Response:
     key = request.headers.get("Idempotency-Key", "").strip()
     idem = None
     if key:
-        if len(key) > 200:
+        if len(key) > 200 or has_control_characters(key):
             raise ValidationFailed(
                 errors=[
                     FieldError("Idempotency-Key", N_("At most %(max)s characters."), {"max": 200})

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PField
 from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from service.db import utcnow
+from service.validation import clean_text
 
 
 class Case(SQLModel, table=True):
@@ -68,9 +69,10 @@ class CaseEvent(SQLModel, table=True):
     note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
-OfficeCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+Title = clean_text(strip_whitespace=True, min_length=1, max_length=200)
+Description = clean_text(strip_whitespace=True, max_length=5000)
+OfficeCode = clean_text(strip_whitespace=True, min_length=1, max_length=32)
+Note = clean_text(strip_whitespace=True, max_length=2000)
 
 
 class GeneralCaseCreate(BaseModel):
@@ -123,7 +125,7 @@ class TimelineEntry(BaseModel):
 
 class ActionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    note: Note = ""
+    reason: Note = ""
     title: Title | None = None
     description: Description | None = None

@@ -60,11 +60,12 @@ def case_list():
     status = args.get("status") or None
     kind = args.get("kind") or None
     office = args.get("office") or None
+    all_offices = offices.all_offices(db)
     flt = service.CaseFilter(
         kind=kind if kind in labels.KIND else None,
         status=status if status in labels.STATUS else None,
-        office=office,
-        q=(args.get("q") or "").strip()[:100] or None,
+        office=office if office in {o.code for o in all_offices} else None,
+        q="".join(c for c in (args.get("q") or "") if c.isprintable()).strip()[:100] or None,
         open_only=args.get("open") == "1",
     )
     try:
@@ -80,8 +81,8 @@ def case_list():
         page=page,
         pages=max(1, math.ceil(total / per_page)),
         flt=flt,
-        offices=offices.all_offices(db),
-        office_names=_office_names(),
+        offices=all_offices,
+        office_names={o.code: o.short_name for o in all_offices},
     )
 
 

@@ -157,3 +157,24 @@ def test_unknown_action_and_unknown_case(api):
     assert jinniu.act(case["id"], "teleport").status_code == 409
     assert jinniu.get("/cases/999999").status_code == 404
     assert jinniu.post("/inbox/999999/read").status_code == 404
+
+
+def test_control_characters_are_refused_with_a_message_not_a_500(app, api, client, auth):
+    jinniu = api("jinniu-clerk")
+    nul = jinniu.post("/cases", json={"kind": "general", "receiving_office": "shi\u0000fang", "title": "x"})
+    assert nul.status_code == 422
+    assert nul.get_json()["errors"][0]["field"] == "receiving_office"
+    assert "控制字符" in nul.get_json()["errors"][0]["message"]
+    assert jinniu.get("/cases?q=a%00b").status_code == 422
+    case = jinniu.file().get_json()
+    assert jinniu.act(case["id"], "cancel", reason="bad\u0000").status_code == 422
+    assert count(app, Notification) == 1  # only the filing's
+
+    token = client.post("/api/v1/auth/token", json={"username": "jinniu\u0000", "password": "x"})
+    assert token.status_code == 422
+    login = auth.login("jinniu\u0000clerk", "x")
+    assert login.status_code == 422
+    auth.login("jinniu-clerk")
+    assert client.get("/cases?q=a%00b&office=%00").status_code == 200
+    form = client.post("/cases/new", data={"receiving_office": "shifang", "title": "a\u0000b"})
+    assert form.status_code == 422
