@@ -30,7 +30,7 @@ run: install
 	$(VENV)/bin/referral run
 
 test: install
-	$(VENV)/bin/pytest --cov --cov-report=term --cov-fail-under=$${REFERRAL_COVERAGE_MIN:-0} $(PYTEST_ARGS)
+	$(VENV)/bin/pytest --cov --cov-report=term --cov-fail-under=$${REFERRAL_COVERAGE_MIN:-90} $(PYTEST_ARGS)
 
 test-fast: install
 	$(VENV)/bin/pytest -x -q tests/unit $(PYTEST_ARGS)
