@@ -28,7 +28,10 @@ CleanText = Annotated[str, AfterValidator(_reject_control_characters)]
 
 def clean_text(**constraints: object) -> object:
     """A text type with length/whitespace constraints that also refuses control characters."""
-    return Annotated[str, StringConstraints(**constraints), AfterValidator(_reject_control_characters)]
+    return Annotated[
+        str, StringConstraints(**constraints), AfterValidator(_reject_control_characters)
+    ]
+
 
 MESSAGES = {
     "missing": N_("This field is required."),

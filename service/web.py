@@ -19,8 +19,11 @@ def register_web(app: Flask) -> None:
 
     @app.context_processor
     def _header() -> dict:
+        from service.db import LOCAL_TZ, utcnow
+
+        today = utcnow().astimezone(LOCAL_TZ).date()
         if not current_user.is_authenticated:
-            return {"unread_count": 0, "my_office": None}
+            return {"unread_count": 0, "my_office": None, "today": today}
         from service.notifications.service import unread_count
         from service.offices.models import Office
 
@@ -28,6 +31,7 @@ def register_web(app: Flask) -> None:
         return {
             "unread_count": unread_count(db, office_code=current_user.office_code),
             "my_office": db.get(Office, current_user.office_code),
+            "today": today,
         }
 
     @app.get("/lang/<code>")

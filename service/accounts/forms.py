@@ -8,9 +8,18 @@ from service.forms import no_control_characters
 
 class LoginForm(FlaskForm):
     username = StringField(
-        _l("Username"), validators=[no_control_characters, DataRequired(_l("Please enter your username.")), Length(max=64)]
+        _l("Username"),
+        validators=[
+            no_control_characters,
+            DataRequired(_l("Please enter your username.")),
+            Length(max=64),
+        ],
     )
     password = PasswordField(
         _l("Password"),
-        validators=[no_control_characters, DataRequired(_l("Please enter your password.")), Length(max=256)],
+        validators=[
+            no_control_characters,
+            DataRequired(_l("Please enter your password.")),
+            Length(max=256),
+        ],
     )

@@ -8,17 +8,23 @@ from service.forms import no_control_characters
 
 class GeneralRequestForm(FlaskForm):
     receiving_office = SelectField(
-        _l("Receiving office"), validators=[no_control_characters, DataRequired(_l("Please choose the receiving office."))]
+        _l("Receiving office"),
+        validators=[no_control_characters, DataRequired(_l("Please choose the receiving office."))],
     )
     title = StringField(
         _l("Title"),
-        validators=[no_control_characters, 
+        validators=[
+            no_control_characters,
             DataRequired(_l("Please enter a title.")),
             Length(max=200, message=_l("At most %(max)d characters.")),
         ],
     )
     description = TextAreaField(
-        _l("Description"), validators=[no_control_characters, Length(max=5000, message=_l("At most %(max)d characters."))]
+        _l("Description"),
+        validators=[
+            no_control_characters,
+            Length(max=5000, message=_l("At most %(max)d characters.")),
+        ],
     )
 
 
@@ -26,14 +32,30 @@ class ActionForm(FlaskForm):
     action = HiddenField(validators=[no_control_characters, DataRequired()])
     version = HiddenField()
     reason = TextAreaField(
-        _l("Reason"), validators=[no_control_characters, Length(max=2000, message=_l("At most %(max)d characters."))]
+        _l("Reason"),
+        validators=[
+            no_control_characters,
+            Length(max=2000, message=_l("At most %(max)d characters.")),
+        ],
     )
     note = TextAreaField(
-        _l("Note"), validators=[no_control_characters, Length(max=2000, message=_l("At most %(max)d characters."))]
+        _l("Note"),
+        validators=[
+            no_control_characters,
+            Length(max=2000, message=_l("At most %(max)d characters.")),
+        ],
     )
     title = StringField(
-        _l("Title"), validators=[no_control_characters, Length(max=200, message=_l("At most %(max)d characters."))]
+        _l("Title"),
+        validators=[
+            no_control_characters,
+            Length(max=200, message=_l("At most %(max)d characters.")),
+        ],
     )
     description = TextAreaField(
-        _l("Description"), validators=[no_control_characters, Length(max=5000, message=_l("At most %(max)d characters."))]
+        _l("Description"),
+        validators=[
+            no_control_characters,
+            Length(max=5000, message=_l("At most %(max)d characters.")),
+        ],
     )

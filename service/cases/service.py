@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import exists, false, or_, update
+from sqlalchemy import and_, exists, false, or_, update
 from sqlmodel import Session, select
 
 from service.accounts.models import Role, User
@@ -364,6 +364,32 @@ def page_cases(
     query = _filtered(session, actor, flt).order_by(Case.id.desc())
     rows = list(session.exec(query.offset((page - 1) * per_page).limit(per_page)))
     return rows, total
+
+
+def waiting_condition(actor: User):
+    """SQL condition: open cases where the actor's office owes the next step, derived from the
+    transition table (the office is on the side that may take some action in that status)."""
+    if actor.role not in rules.CASE_WORKER_ROLES:
+        return false()
+    column = {
+        Side.filer: Case.filing_office,
+        Side.receiver: Case.receiving_office,
+        Side.owner: Case.owner_office,
+    }
+    clauses = [
+        and_(column[t.by] == actor.office_code, Case.status.in_([s.value for s in t.sources]))
+        for t in (rules.TRANSITIONS[a] for a in rules.USER_ACTIONS)
+        if t.action != "cancel"  # the filer may always withdraw; that is not "waiting for it"
+    ]
+    return or_(*clauses)
+
+
+def count_waiting(session: Session, *, actor: User) -> int:
+    from sqlalchemy import func
+
+    return session.exec(
+        select(func.count()).select_from(Case).where(waiting_condition(actor))
+    ).one()
 
 
 def timeline(session: Session, *, case: Case) -> list[CaseEvent]:

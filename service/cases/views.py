@@ -38,12 +38,11 @@ def home():
     open_cases, _cursor = service.list_cases(
         db, actor=current_user, flt=service.CaseFilter(open_only=True), limit=10
     )
-    waiting = [c for c in open_cases if service.actions_for(c, current_user)]
     items, _cursor = notifications.inbox(db, actor=current_user, unread=True, limit=5)
     return render_template(
         "cases/home.html",
         open_cases=open_cases,
-        waiting=waiting,
+        waiting_total=service.count_waiting(db, actor=current_user),
         open_total=service.count_cases(
             db, actor=current_user, flt=service.CaseFilter(open_only=True)
         ),
@@ -121,7 +120,9 @@ def new_request():
     agreements = {
         o.code: offices.agreement_between(db, current_user.office_code, o.code) for o in partners
     }
-    return render_template("cases/new.html", form=form, agreements=agreements), status
+    return render_template(
+        "cases/new.html", form=form, agreements=agreements, office_names=_office_names()
+    ), status
 
 
 @bp.get("/cases/<id:case_id>")

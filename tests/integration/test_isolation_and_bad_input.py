@@ -161,7 +161,9 @@ def test_unknown_action_and_unknown_case(api):
 
 def test_control_characters_are_refused_with_a_message_not_a_500(app, api, client, auth):
     jinniu = api("jinniu-clerk")
-    nul = jinniu.post("/cases", json={"kind": "general", "receiving_office": "shi\u0000fang", "title": "x"})
+    nul = jinniu.post(
+        "/cases", json={"kind": "general", "receiving_office": "shi\u0000fang", "title": "x"}
+    )
     assert nul.status_code == 422
     assert nul.get_json()["errors"][0]["field"] == "receiving_office"
     assert "控制字符" in nul.get_json()["errors"][0]["message"]

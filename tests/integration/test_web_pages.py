@@ -153,3 +153,40 @@ def test_logout_ends_the_session(client, auth):
     assert client.get("/").status_code == 200
     auth.logout()
     assert client.get("/").status_code == 302
+
+
+def test_home_counts_what_waits_for_the_office(app, api):
+    from tests.conftest import AuthActions
+
+    jinniu, shifang = app.test_client(), app.test_client()
+    AuthActions(jinniu).login("jinniu-clerk")
+    AuthActions(shifang).login("shifang-clerk")
+
+    def waiting(client) -> int:
+        page = text(client.get("/"))
+        return int(re.search(r'id="waiting-total">(\d+)<', page).group(1))
+
+    case = api("jinniu-clerk").file(title="等待对方办理").get_json()
+    assert (waiting(jinniu), waiting(shifang)) == (0, 1)
+    api("shifang-clerk").act(case["id"], "return", reason="请补充材料")
+    assert (waiting(jinniu), waiting(shifang)) == (1, 0)  # the correction is owed by 金牛 now
+    api("jinniu-clerk").act(case["id"], "cancel")
+    assert (waiting(jinniu), waiting(shifang)) == (0, 0)
+
+
+def test_case_page_shows_the_agreement_and_whether_it_is_still_in_force(app, client, auth, api):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from service.db import get_db
+    from service.offices.service import agreement_between
+
+    case = api("pengzhou-clerk").file(to="shifang").get_json()
+    with get_db(app).session() as db:
+        agreement = agreement_between(db, "pengzhou", "shifang")
+    auth.login("pengzhou-clerk")
+    page = text(client.get(f"/cases/{case['id']}"))
+    shown = page[page.index('id="agreement"') :].split("</dd>")[0]
+    assert agreement.title in shown
+    expired = agreement.valid_to < datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    assert ("已到期" in shown) is expired
