@@ -26,6 +26,8 @@ ACTION = {
     "resubmit": _l("Resubmit"),
     "cancel": _l("Cancel request"),
     "start": _l("Start work"),
+    "hold": _l("Put on hold"),
+    "resume": _l("Resume"),
     "complete": _l("Complete"),
 }
 
@@ -39,7 +41,14 @@ DONE = {
     "resubmit": _l("resubmitted"),
     "cancel": _l("cancelled"),
     "start": _l("started work"),
+    "hold": _l("put the case on hold"),
+    "resume": _l("resumed work"),
     "complete": _l("completed"),
+    "remind": _l("deadline reminder sent"),
+    "escalate": _l("overdue: escalated"),
+    "extension_request": _l("requested an extension"),
+    "extension_approve": _l("approved the extension; new due date"),
+    "extension_reject": _l("rejected the extension"),
 }
 
 KIND = {"general": _l("General cooperation request")}
@@ -61,6 +70,20 @@ EVENT = {
     "case.returned": _l("Returned for completion"),
     "case.cancelled": _l("Request cancelled"),
     "case.completed": _l("Request completed"),
+    "case.on_hold": _l("Put on hold"),
+    "case.resumed": _l("Work resumed"),
+    "sla.reminder": _l("Deadline reminder"),
+    "sla.escalation": _l("Deadline passed"),
+    "sla.extension_requested": _l("Extension to approve"),
+}
+
+STEP_UNIT = {"working": _l("working days"), "calendar": _l("calendar days")}
+
+CLOCK_STATUS = {
+    "running": _l("running"),
+    "paused": _l("paused"),
+    "met": _l("met"),
+    "breached": _l("breached"),
 }
 
 FIELD = {

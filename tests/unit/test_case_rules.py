@@ -241,11 +241,12 @@ def test_wrong_status_message_names_action_and_status():
         (case(Status.returned), FILER, ["resubmit", "cancel"]),
         (case(Status.returned), RECEIVER, []),
         (case(Status.draft), FILER, ["cancel"]),
-        (accepted_case(), RECEIVER, ["start", "complete"]),
-        (accepted_case(Status.in_progress), RECEIVER, ["complete"]),
+        (accepted_case(), RECEIVER, ["start", "hold", "complete"]),
+        (accepted_case(Status.in_progress), RECEIVER, ["hold", "complete"]),
+        (accepted_case(Status.on_hold), RECEIVER, ["resume"]),
+        (accepted_case(Status.on_hold), FILER, []),
         (accepted_case(), FILER, []),
         (case(Status.requested), THIRD, []),
-        (case(Status.on_hold), FILER, []),
     ],
 )
 def test_available_actions_per_office(facts, office, expected):
@@ -426,3 +427,13 @@ def test_case_numbers_sort_like_their_sequence(a, b, year):
     assert len(first) == len("JN-2026-000042")
     assert int(first.rsplit("-", 1)[1]) == a
     assert (first < second) == (a < b)
+
+
+def test_putting_a_case_on_hold_needs_a_reason_and_resumes_into_progress():
+    held = accepted_case(Status.in_progress)
+    with pytest.raises(ValidationFailed) as err:
+        check_action(held, office=RECEIVER, role="clerk", action="hold")
+    assert err.value.errors[0].field == "reason"
+    assert check_action(held, office=RECEIVER, role="clerk", action="hold", reason="等待鉴定").target == Status.on_hold
+    resumed = check_action(accepted_case(Status.on_hold), office=RECEIVER, role="clerk", action="resume")
+    assert resumed.target == Status.in_progress
