@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     # Publishing a nudge must never hold up a request for long when the broker is down.
     broker_publish_timeout_seconds: float = 2.0
 
+    # Deadlines: remind this many working days ahead; the sweep runs this often (seconds).
+    reminder_window_working_days: int = 2
+    deadline_sweep_interval_seconds: float = 1800.0
+
     api_token_ttl_hours: int = 12
     login_max_failures: int = 5
     login_failure_window_minutes: int = 15

@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 DELIVER_TASK = "referral.deliver"
 RELAY_TASK = "referral.relay_outbox"
+SWEEP_TASK = "referral.sweep_deadlines"
 
 
 def configure_celery(celery: Celery, settings: Settings) -> Celery:
