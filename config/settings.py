@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     # Deadlines: remind this many working days ahead; the sweep runs this often (seconds).
     reminder_window_working_days: int = 2
     deadline_sweep_interval_seconds: float = 1800.0
+    digest_hour: int = 8  # the morning digest e-mail, in Asia/Shanghai
 
     api_token_ttl_hours: int = 12
     login_max_failures: int = 5
@@ -53,6 +54,17 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     smtp_starttls: bool = False
     smtp_sender: str = "referral@localhost"
+    smtp_timeout_seconds: float = 20.0
+
+    # Delivery of notifications on every channel (inbox, e-mail, webhook): a failed attempt is
+    # retried after a random wait of up to base × 2^(attempt−1) seconds (capped), at most
+    # max_attempts times before it is dead-lettered; an attempt in progress holds its delivery
+    # for lease_seconds, after which a worker that died mid-send is presumed lost.
+    delivery_max_attempts: int = Field(default=6, ge=1)
+    delivery_backoff_base_seconds: float = Field(default=30.0, gt=0)
+    delivery_backoff_max_seconds: float = Field(default=3600.0, gt=0)
+    delivery_lease_seconds: float = Field(default=120.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

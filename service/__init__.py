@@ -61,13 +61,19 @@ def create_app(
     from service.accounts.views import bp as accounts_bp
     from service.api.openapi import docs_page
     from service.api.register import bp as api_bp
+    from service.calendar.views import bp as calendar_bp
     from service.cases.views import bp as cases_bp
+    from service.notifications.admin_views import bp as channels_admin_bp
     from service.notifications.views import bp as notifications_bp
+    from service.sla.views import bp as sla_bp
     from service.web import register_web
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(calendar_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(sla_bp)
+    app.register_blueprint(channels_admin_bp)
     app.register_blueprint(api_bp)
     extensions.csrf.exempt(api_bp)
     register_web(app)

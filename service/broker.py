@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from celery import Celery
+from celery.schedules import crontab
 from flask import Flask, current_app
 
 from config import Settings
@@ -18,6 +19,7 @@ log = logging.getLogger(__name__)
 DELIVER_TASK = "referral.deliver"
 RELAY_TASK = "referral.relay_outbox"
 SWEEP_TASK = "referral.sweep_deadlines"
+DIGEST_TASK = "referral.send_digests"
 
 
 def configure_celery(celery: Celery, settings: Settings) -> Celery:
@@ -58,6 +60,15 @@ def configure_celery(celery: Celery, settings: Settings) -> Celery:
         worker_hijack_root_logger=False,
         beat_schedule={
             "relay-outbox": {"task": RELAY_TASK, "schedule": settings.relay_interval_seconds},
+            "sweep-deadlines": {
+                "task": SWEEP_TASK,
+                "schedule": settings.deadline_sweep_interval_seconds,
+            },
+            # Celery's timezone is the offices' (Asia/Shanghai): 08:00 there.
+            "morning-digest": {
+                "task": DIGEST_TASK,
+                "schedule": crontab(hour=settings.digest_hour, minute=0),
+            },
         },
     )
     return celery

@@ -26,7 +26,7 @@ def upgrade_database(settings: Settings) -> None:
     from alembic import command
 
     settings.instance_path.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(settings), "heads")
+    command.upgrade(alembic_config(settings), "head")
 
 
 def alembic_config(settings: Settings):
@@ -169,6 +169,35 @@ def user_disable(username: str) -> None:
 
     _with_session(lambda db: service.set_active(db, username=username, active=False))
     click.echo(f"user {username} disabled")
+
+
+@main.group()
+def calendar() -> None:
+    """Working-day calendar: due dates and official holiday schedules."""
+
+
+@calendar.command("due")
+@click.argument("start", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.argument("n", type=click.IntRange(min=0))
+@click.option(
+    "--calendar-days", is_flag=True, help="Count calendar days (end moved past rest days)."
+)
+def calendar_due(start, n: int, calendar_days: bool) -> None:
+    """Print the due date of a period of N working days starting on START (YYYY-MM-DD)."""
+    from service.calendar import service
+
+    result = _with_session(lambda db: service.due(db, start.date(), n, calendar_days=calendar_days))
+    click.echo(result.date.isoformat() + (" (provisional)" if result.provisional else ""))
+
+
+@calendar.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def calendar_import(file: Path) -> None:
+    """Import overrides from a CSV file: date,kind,notice (kind: workday/班 or rest/休)."""
+    from service.calendar import service
+
+    count = _with_session(lambda db: service.import_overrides(db, file))
+    click.echo(f"{count} calendar days imported from {file.name}")
 
 
 def _print_banner(settings: Settings, procs: list[subprocess.Popen]) -> None:

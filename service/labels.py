@@ -75,6 +75,20 @@ EVENT = {
     "sla.reminder": _l("Deadline reminder"),
     "sla.escalation": _l("Deadline passed"),
     "sla.extension_requested": _l("Extension to approve"),
+    "ack.reminder": _l("Acknowledgement reminder"),
+    "ack.escalation": _l("Acknowledgement overdue"),
+    "digest": _l("Daily digest"),
+}
+
+CHANNEL = {"inbox": _l("Inbox"), "email": _l("E-mail"), "webhook": _l("Webhook")}
+
+DELIVERY_STATUS = {
+    "queued": _l("queued"),
+    "sending": _l("sending"),
+    "sent": _l("sent"),
+    "delivered": _l("delivered"),
+    "failed": _l("failed, will retry"),
+    "dead": _l("dead-lettered"),
 }
 
 STEP_UNIT = {"working": _l("working days"), "calendar": _l("calendar days")}

@@ -5,9 +5,11 @@ from sqlmodel import SQLModel
 from service.accounts.models import ApiToken, LoginFailure, User
 from service.api.models import IdempotencyRecord
 from service.audit.models import AuditEntry
+from service.calendar.models import CalendarOverride
 from service.cases.models import Case, CaseCounter, CaseEvent, CaseParty
-from service.notifications.models import Delivery, Notification
+from service.notifications.models import Delivery, Notification, WebhookEndpoint
 from service.offices.models import Agreement, Office
+from service.sla.models import AckAlert, CaseClock, ClockAlert, ClockExtension
 
 metadata = SQLModel.metadata
 
@@ -15,15 +17,21 @@ __all__ = [
     "Agreement",
     "ApiToken",
     "AuditEntry",
+    "CalendarOverride",
     "Case",
     "CaseCounter",
     "CaseEvent",
     "CaseParty",
+    "AckAlert",
+    "CaseClock",
+    "ClockAlert",
+    "ClockExtension",
     "Delivery",
     "IdempotencyRecord",
     "LoginFailure",
     "Notification",
     "Office",
     "User",
+    "WebhookEndpoint",
     "metadata",
 ]

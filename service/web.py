@@ -34,6 +34,15 @@ def register_web(app: Flask) -> None:
             "today": today,
         }
 
+    @app.context_processor
+    def _calendar_banner() -> dict:
+        # Admins are told on every page when a year's official holiday schedule is missing.
+        if getattr(current_user, "role", None) != "admin":
+            return {"calendar_missing_years": []}
+        from service.calendar.service import missing_soon
+
+        return {"calendar_missing_years": missing_soon(get_session())}
+
     @app.get("/lang/<code>")
     def set_language(code: str):
         if code in LOCALES:

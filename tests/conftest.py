@@ -21,7 +21,7 @@ PG_URL = os.environ.get(
 REDIS_URL = os.environ.get("REFERRAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 REQUIRE = os.environ.get("REFERRAL_REQUIRE_SERVICES") == "1"
 # Each test run takes its own Redis database so queued nudges of another run never mix in.
-REDIS_DB_URL = REDIS_URL.rsplit("/", 1)[0] + "/13"
+REDIS_DB_URL = REDIS_URL.rsplit("/", 1)[0] + f"/{1 + os.getpid() % 15}"
 
 
 def _missing(what: str, error: Exception) -> None:
@@ -39,23 +39,22 @@ def _pg_driver_url(url: str) -> str:
 
 @pytest.fixture(scope="session")
 def pg_url() -> str:
-    engine = sa.create_engine(_pg_driver_url(PG_URL))
+    """A database of this test run's own on the configured server, dropped at the end, so
+    runs side by side never touch each other's rows."""
+    server, base = PG_URL.rsplit("/", 1)
+    name = f"{base}_{os.getpid()}"
+    admin = sa.create_engine(_pg_driver_url(server + "/postgres"), isolation_level="AUTOCOMMIT")
     try:
-        with engine.connect():
-            pass
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     except sa.exc.OperationalError as error:
-        if "does not exist" in str(error):
-            admin = sa.create_engine(
-                _pg_driver_url(PG_URL.rsplit("/", 1)[0] + "/postgres"), isolation_level="AUTOCOMMIT"
-            )
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'CREATE DATABASE "{PG_URL.rsplit("/", 1)[1]}"')
-            admin.dispose()
-        else:
-            _missing("PostgreSQL", error)
-    finally:
-        engine.dispose()
-    return PG_URL
+        admin.dispose()
+        _missing("PostgreSQL", error)
+    yield f"{server}/{name}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -102,7 +101,7 @@ def own_database(pg_url: str, pg_settings: Settings, tmp_path):
     """A PostgreSQL database of the test's own (no other worker's relay can see its rows)."""
     from service.cli import initialise
 
-    name = f"referral_test_own_{os.getpid()}"
+    name = f"{pg_url.rsplit('/', 1)[1]}_own"
     admin = sa.create_engine(
         _pg_driver_url(pg_url.rsplit("/", 1)[0] + "/postgres"), isolation_level="AUTOCOMMIT"
     )

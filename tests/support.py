@@ -44,21 +44,10 @@ def port_open(port: int) -> bool:
 
 
 def settings_env(settings) -> dict[str, str]:
-    """The environment that makes a child process use the same settings."""
+    """The environment that makes a child process use the same settings (every one of them)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("REFERRAL_")}
-    env.update(
-        {
-            "REFERRAL_ENV": settings.env,
-            "REFERRAL_INSTANCE_PATH": str(settings.instance_path),
-            "REFERRAL_DATABASE_URL": settings.database_url,
-            "REFERRAL_BROKER_URL": settings.broker_url,
-            "REFERRAL_REDIS_URL": settings.redis_url,
-            "REFERRAL_SECRET_KEY": settings.secret_key,
-            "REFERRAL_RELAY_INTERVAL_SECONDS": str(settings.relay_interval_seconds),
-            "REFERRAL_RELAY_GRACE_SECONDS": str(settings.relay_grace_seconds),
-            "REFERRAL_BROKER_PUBLISH_TIMEOUT_SECONDS": str(settings.broker_publish_timeout_seconds),
-        }
-    )
+    for name in type(settings).model_fields:
+        env[f"REFERRAL_{name.upper()}"] = str(getattr(settings, name))
     return env
 
 

@@ -28,6 +28,7 @@ def make_worker_app(flask_app: Flask | None = None) -> Celery:
     celery.Task = FlaskTask
     celery.set_default()
     celery.flask_app = flask_app
-    import workers.tasks  # noqa: F401  - registers the shared tasks
+    import workers.deadlines  # noqa: F401  - registers the shared tasks
+    import workers.tasks  # noqa: F401
 
     return celery

@@ -31,6 +31,7 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     email: str = Field(default="", max_length=255)
     active: bool = True
+    notify_by_email: bool = False  # also receive the office's notifications by e-mail
     created_at: datetime = Field(default_factory=utcnow)
 
     # Flask-Login protocol

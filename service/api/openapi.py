@@ -81,7 +81,7 @@ def build_document() -> dict:
                     {
                         "name": name,
                         "in": "query",
-                        "required": False,
+                        "required": field.is_required(),
                         "schema": TypeAdapter(field.annotation).json_schema(ref_template=REF),
                     }
                 )

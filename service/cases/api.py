@@ -137,7 +137,11 @@ def _replay(user_id: int, idem) -> Response | None:
 )
 def list_cases(params: CaseQuery) -> Response:
     flt = service.CaseFilter(
-        kind=params.kind, status=params.status, office=params.office, q=params.q
+        kind=params.kind,
+        status=params.status,
+        office=params.office,
+        q=params.q,
+        overdue=bool(params.overdue),
     )
     rows, next_cursor = service.list_cases(
         get_session(), actor=api_user(), flt=flt, cursor=params.cursor, limit=params.limit

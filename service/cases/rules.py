@@ -93,8 +93,14 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t("start", [Status.accepted], Status.in_progress, Side.owner, None),
         # on hold pauses the step's clock; the reason is shown to the partner office
-        _t("hold", [Status.accepted, Status.in_progress], Status.on_hold, Side.owner, Side.filer,
-           reason_required=True),
+        _t(
+            "hold",
+            [Status.accepted, Status.in_progress],
+            Status.on_hold,
+            Side.owner,
+            Side.filer,
+            reason_required=True,
+        ),
         _t("resume", [Status.on_hold], Status.in_progress, Side.owner, Side.filer),
         _t(
             "complete",

@@ -19,6 +19,7 @@ from service.errors import N_, Forbidden, NotFound, PreconditionFailed
 from service.notifications import service as notifications
 from service.offices import service as offices
 from service.offices.models import Office
+from service.sla import service as sla
 
 # Chinese texts of the notifications an event sends (the offices' working language).
 EVENT_TITLES = {
@@ -30,6 +31,8 @@ EVENT_TITLES = {
     "case.returned": "{office}退回补正：{number} {title}",
     "case.cancelled": "{office}已撤回：{number} {title}",
     "case.completed": "{office}已办结：{number} {title}",
+    "case.on_hold": "{office}已中止办理（暂停计时）：{number} {title}",
+    "case.resumed": "{office}已恢复办理：{number} {title}",
 }
 ACTION_EVENTS = {
     "receive": "case.received",
@@ -40,6 +43,8 @@ ACTION_EVENTS = {
     "cancel": "case.cancelled",
     "complete": "case.completed",
     "start": "case.started",
+    "hold": "case.on_hold",
+    "resume": "case.resumed",
 }
 
 
@@ -157,6 +162,7 @@ def file_general_request(
     session.add(CaseParty(case_id=case.id, office_code=filer.code, role=Side.filer))
     session.add(CaseParty(case_id=case.id, office_code=receiver.code, role=Side.receiver))
     _event(session, case, actor, "file", None)
+    sla.on_status_change(session, case=case, from_status=None, to_status=case.status)
     audit.record(
         session,
         action="case.file",
@@ -281,6 +287,9 @@ def _apply(
     if action == "receive":
         case.received_at, case.received_by = now, actor.id
     session.add(case)
+    sla.on_status_change(
+        session, case=case, from_status=from_status, to_status=case.status, reason=reason
+    )
     text = "\n".join(part for part in (reason, note) if part)
     _event(session, case, actor, action, from_status, text)
     audit.record(
@@ -313,6 +322,8 @@ class CaseFilter:
     office: str | None = None
     q: str | None = None
     open_only: bool = False
+    overdue: bool = False
+    by_urgency: bool = False  # most urgent deadline first
 
 
 def _filtered(session: Session, actor: User, flt: CaseFilter):
@@ -330,6 +341,12 @@ def _filtered(session: Session, actor: User, flt: CaseFilter):
                 Case.receiving_office == flt.office,
                 Case.owner_office == flt.office,
             )
+        )
+    if flt.overdue:
+        query = query.where(
+            Case.due_at.is_not(None),
+            Case.due_at < utcnow(),
+            Case.status.not_in([s.value for s in rules.FINAL]),
         )
     if flt.q:
         pattern = f"%{flt.q.strip()}%"
@@ -361,7 +378,11 @@ def page_cases(
     session: Session, *, actor: User, flt: CaseFilter, page: int, per_page: int
 ) -> tuple[list[Case], int]:
     total = count_cases(session, actor=actor, flt=flt)
-    query = _filtered(session, actor, flt).order_by(Case.id.desc())
+    query = _filtered(session, actor, flt)
+    if flt.by_urgency:
+        query = query.order_by(Case.due_at.is_(None), Case.due_at, Case.id.desc())
+    else:
+        query = query.order_by(Case.id.desc())
     rows = list(session.exec(query.offset((page - 1) * per_page).limit(per_page)))
     return rows, total
 

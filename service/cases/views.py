@@ -20,6 +20,7 @@ from service.errors import DomainError, NotFound
 from service.forms import show_error
 from service.notifications import service as notifications
 from service.offices import service as offices
+from service.sla import service as sla
 from service.validation import domain_error_from
 
 bp = Blueprint("cases", __name__, template_folder="templates")
@@ -48,6 +49,10 @@ def home():
         ),
         inbox_items=items,
         office_names=_office_names(),
+        remaining=sla.remaining_for(db, open_cases),
+        overdue_total=service.count_cases(
+            db, actor=current_user, flt=service.CaseFilter(open_only=True, overdue=True)
+        ),
     )
 
 
@@ -66,6 +71,8 @@ def case_list():
         office=office if office in {o.code for o in all_offices} else None,
         q="".join(c for c in (args.get("q") or "") if c.isprintable()).strip()[:100] or None,
         open_only=args.get("open") == "1",
+        overdue=args.get("overdue") == "1",
+        by_urgency=args.get("sort") == "urgency",
     )
     try:
         page = max(1, int(args.get("page", 1)))
@@ -76,6 +83,7 @@ def case_list():
     return render_template(
         "cases/list.html",
         cases=rows,
+        remaining=sla.remaining_for(db, rows),
         total=total,
         page=page,
         pages=max(1, math.ceil(total / per_page)),
@@ -156,7 +164,11 @@ def _render_detail(case, form: ActionForm, status: int = 200):
         form=form,
         office_names=_office_names(),
         agreement=offices.agreement_between(db, case.filing_office, case.receiving_office),
+        clocks=sla.clocks_of(db, case=case),
         final=Status(case.status) in service.rules.FINAL,
+        receipts=notifications.receipts(
+            db, sender_office=current_user.office_code, case_id=case.id
+        ),
     ), status
 
 

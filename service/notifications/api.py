@@ -1,4 +1,4 @@
-"""The caller's office inbox over JSON."""
+"""The caller's office inbox, and the deliveries of what it sent, over JSON."""
 
 from __future__ import annotations
 
@@ -7,11 +7,19 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service import MAX_ROW_ID
 from service.api.core import api_user, client_ip, json_response, operation
+from service.cases import service as cases
 from service.cases.service import users_by_id
 from service.db import get_session
 from service.i18n import local_time
 from service.notifications import service
-from service.notifications.models import InboxItem, InboxPage, Notification
+from service.notifications.models import (
+    DeliveryList,
+    DeliveryRead,
+    InboxItem,
+    InboxPage,
+    Notification,
+)
+from service.notifications.rules import event_id
 
 
 class InboxQuery(BaseModel):
@@ -98,3 +106,49 @@ def ack_item(item_id: int) -> Response:
             get_session(), actor=api_user(), notification_id=item_id, ip=client_ip()
         )
     )
+
+
+class DeliveriesQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    case_id: int = Field(ge=1, le=MAX_ROW_ID)
+
+
+@operation(
+    "/deliveries",
+    "GET",
+    summary="Deliveries of the notifications the caller's office sent about a case",
+    tag="inbox",
+    query=DeliveriesQuery,
+    response=DeliveryList,
+    errors=(401, 404, 422),
+)
+def list_deliveries(params: DeliveriesQuery) -> Response:
+    db = get_session()
+    actor = api_user()
+    case = cases.get_visible(db, actor=actor, case_id=params.case_id)  # 404 unless party to it
+    items = []
+    for receipt in service.receipts(db, sender_office=actor.office_code, case_id=case.id):
+        n = receipt.notification
+        for d in receipt.deliveries:
+            items.append(
+                DeliveryRead(
+                    id=d.id,
+                    notification_id=n.id,
+                    event_id=event_id(n.id),
+                    event=n.event,
+                    recipient_office=n.recipient_office,
+                    channel=d.channel,
+                    status=d.status,
+                    attempts=d.attempts,
+                    created_at=local_time(d.created_at),
+                    last_attempt_at=local_time(d.last_attempt_at),
+                    delivered_at=local_time(d.delivered_at),
+                    read_at=local_time(n.read_at),
+                    read_by=receipt.read_by.username if receipt.read_by else None,
+                    acknowledged_at=local_time(n.acknowledged_at),
+                    acknowledged_by=receipt.acknowledged_by.username
+                    if receipt.acknowledged_by
+                    else None,
+                )
+            )
+    return json_response(DeliveryList(items=items))

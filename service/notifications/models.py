@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel
 from sqlalchemy import Column, Index, Text, UniqueConstraint
@@ -33,7 +34,12 @@ class Notification(SQLModel, table=True):
 
 
 class Delivery(SQLModel, table=True):
-    """One per notification and channel: re-dispatching never delivers twice."""
+    """One per notification and channel: re-dispatching never delivers twice.
+
+    ``status`` follows ``rules.DeliveryStatus``. ``next_attempt_at`` is the earliest time a
+    dispatch may attempt it: now for a queued one, the end of the backoff for a failed one, the
+    end of the lease for one being sent.
+    """
 
     __table_args__ = (
         UniqueConstraint("notification_id", "channel", name="uq_delivery_notification_channel"),
@@ -41,13 +47,25 @@ class Delivery(SQLModel, table=True):
     )
     id: int | None = Field(default=None, primary_key=True)
     notification_id: int = Field(foreign_key="notification.id")
-    channel: str = Field(max_length=16)
-    status: str = Field(default="queued", max_length=16)  # queued, delivered, failed, dead
+    channel: str = Field(max_length=16)  # inbox, email, webhook
+    status: str = Field(default="queued", max_length=16)
     attempts: int = 0
     last_error: str = Field(default="", max_length=1000)
     created_at: datetime = Field(default_factory=utcnow)
     next_attempt_at: datetime = Field(default_factory=utcnow)
+    last_attempt_at: datetime | None = None
     delivered_at: datetime | None = None
+
+
+class WebhookEndpoint(SQLModel, table=True):
+    """Where an office's system receives its notifications, and the secret they are signed with."""
+
+    office_code: str = Field(primary_key=True, foreign_key="office.code", max_length=32)
+    url: str = Field(max_length=500)
+    # Needed in clear to sign; shown to nobody after it is set.
+    secret: str = Field(max_length=200)
+    active: bool = True
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class InboxItem(BaseModel):
@@ -69,3 +87,27 @@ class InboxItem(BaseModel):
 class InboxPage(BaseModel):
     items: list[InboxItem]
     next_cursor: str | None
+
+
+class DeliveryRead(BaseModel):
+    """A delivery of a notification the caller's office sent, as the sender may see it."""
+
+    id: int
+    notification_id: int
+    event_id: str
+    event: str
+    recipient_office: str
+    channel: Literal["inbox", "email", "webhook"]
+    status: Literal["queued", "sending", "sent", "delivered", "failed", "dead"]
+    attempts: int
+    created_at: datetime
+    last_attempt_at: datetime | None
+    delivered_at: datetime | None
+    read_at: datetime | None
+    read_by: str | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+
+
+class DeliveryList(BaseModel):
+    items: list[DeliveryRead]

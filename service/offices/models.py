@@ -18,6 +18,8 @@ class Office(SQLModel, table=True):
     pool_code: str = Field(default="", max_length=6)
     supervisor: str | None = Field(default=None, foreign_key="office.code", max_length=32)
     number_prefix: str = Field(max_length=4)
+    # Where notification e-mails to the office go (besides users who opted in); may be empty.
+    duty_email: str = Field(default="", max_length=255)
 
 
 class Agreement(SQLModel, table=True):

@@ -37,6 +37,8 @@ def load_offices(session: Session, *, path: Path | None = None) -> int:
         if office is None:
             session.add(Office(**values))
         else:
+            if office.duty_email:  # set by an administrator since: theirs stands
+                values.pop("duty_email", None)
             for key, value in values.items():
                 setattr(office, key, value)
         session.flush()

@@ -81,12 +81,30 @@ def test_inbox_page_opens_the_case_and_marks_the_item_read(app, api):
     assert client.post("/inbox/999999/ack").status_code == 404
 
 
-def test_relay_redispatches_only_deliveries_overdue(app, api):
-    jinniu = api("jinniu-clerk")
-    jinniu.file(title="待中继")
+def test_relay_redispatches_only_deliveries_overdue(app):
+    from datetime import timedelta
+
+    from service.db import utcnow
+
+    # Written and relayed in one transaction, so no worker can deliver them in between.
     with app.app_context(), get_db(app).session() as db:
-        assert notifications.relay_overdue(db, grace_seconds=3600) == []
-        assert len(notifications.relay_overdue(db, grace_seconds=0)) == 1
+
+        def inbox_delivery(title: str) -> Delivery:
+            item = notifications.enqueue(
+                db, event="case.requested", recipient_office="shifang", title=title
+            )
+            return db.exec(
+                select(Delivery).where(
+                    Delivery.notification_id == item.id, Delivery.channel == "inbox"
+                )
+            ).one()
+
+        lost, fresh = inbox_delivery("两小时前的提醒"), inbox_delivery("刚写入的提醒")
+        lost.next_attempt_at = utcnow() - timedelta(hours=2)  # its nudge never arrived
+        db.add(lost)
+        db.flush()
+        relayed = notifications.relay_overdue(db, grace_seconds=3600)
+        assert lost.id in relayed and fresh.id not in relayed
 
 
 def test_health_endpoint_and_unknown_pages(client):

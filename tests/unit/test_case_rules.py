@@ -434,6 +434,11 @@ def test_putting_a_case_on_hold_needs_a_reason_and_resumes_into_progress():
     with pytest.raises(ValidationFailed) as err:
         check_action(held, office=RECEIVER, role="clerk", action="hold")
     assert err.value.errors[0].field == "reason"
-    assert check_action(held, office=RECEIVER, role="clerk", action="hold", reason="等待鉴定").target == Status.on_hold
-    resumed = check_action(accepted_case(Status.on_hold), office=RECEIVER, role="clerk", action="resume")
+    assert (
+        check_action(held, office=RECEIVER, role="clerk", action="hold", reason="等待鉴定").target
+        == Status.on_hold
+    )
+    resumed = check_action(
+        accepted_case(Status.on_hold), office=RECEIVER, role="clerk", action="resume"
+    )
     assert resumed.target == Status.in_progress

@@ -1,0 +1,1 @@
+"""The working-day calendar: official holiday schedules, admin overrides, due dates."""

@@ -1,0 +1,294 @@
+"""Notification channels behind one small interface: the in-app inbox, e-mail over SMTP and
+signed webhooks. ``deliver`` in ``service.py`` claims a delivery, asks its channel to do the
+work and records the outcome; a channel only knows how to reach the recipient office.
+
+Guarantees differ by what a channel can put in a transaction:
+
+- The **inbox** is exactly once: its effect is the notification row itself, written in the same
+  transaction that marks the delivery delivered.
+- **E-mail and webhooks** are *at least once with a stable id*. They leave the database, so the
+  attempt is claimed (status ``sending`` with a lease) and committed before the network call and
+  recorded after it. A worker killed between the receiver accepting the message and that record
+  leaves the claim behind; once the lease expires the delivery is attempted again and the
+  receiver gets the same message a second time with the same id (``event_id`` and the
+  ``X-Referral-Event-Id`` header; the e-mail's ``Message-ID``), by which it drops the copy.
+"""
+
+from __future__ import annotations
+
+import json
+import smtplib
+import ssl
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import formatdate
+from typing import ClassVar
+
+import httpx
+from flask import current_app
+from flask_babel import force_locale
+from sqlmodel import Session, select
+
+from config import Settings
+from service.accounts.models import User
+from service.cases.models import Case
+from service.db import LOCAL_TZ, utcnow
+from service.notifications.models import Notification, WebhookEndpoint
+from service.notifications.rules import DeliveryStatus, event_id, webhook_signature
+from service.offices.models import Office
+
+USER_AGENT = "referral-webhook/1"
+
+
+class ChannelError(Exception):
+    """An attempt failed; it is retried with backoff until the attempts run out."""
+
+
+class PermanentFailure(ChannelError):
+    """Retrying cannot help (the office no longer has an address or endpoint): dead-lettered."""
+
+
+class Channel(ABC):
+    name: ClassVar[str]
+
+    @abstractmethod
+    def applies(self, session: Session, notification: Notification) -> bool:
+        """Whether the recipient office is reached on this channel (decided when enqueued)."""
+
+
+class TransactionalChannel(Channel):
+    """A channel whose effect is rows in the database: done inside the claiming transaction."""
+
+    @abstractmethod
+    def deliver(self, session: Session, notification: Notification) -> DeliveryStatus: ...
+
+
+class ExternalChannel(Channel):
+    """A channel that leaves the database: at least once, with a stable id (module docstring)."""
+
+    @abstractmethod
+    def prepare(self, session: Session, notification: Notification) -> object:
+        """Read what the attempt needs, inside the claiming transaction (no network here)."""
+
+    @abstractmethod
+    def send(self, outgoing: object, *, attempt: int) -> DeliveryStatus:
+        """Send it, without a session or a lock held; raise ChannelError when it failed."""
+
+
+class InboxChannel(TransactionalChannel):
+    """The notification becomes visible in the recipient office's inbox."""
+
+    name = "inbox"
+
+    def applies(self, session: Session, notification: Notification) -> bool:
+        return True
+
+    def deliver(self, session: Session, notification: Notification) -> DeliveryStatus:
+        notification.delivered_at = notification.delivered_at or utcnow()
+        session.add(notification)
+        return DeliveryStatus.delivered
+
+
+def _local(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(LOCAL_TZ)
+
+
+def _case_of(session: Session, notification: Notification) -> Case | None:
+    return session.get(Case, notification.case_id) if notification.case_id else None
+
+
+def email_recipients(session: Session, office_code: str) -> list[str]:
+    """The office's duty address and every active user of it who opted in, each once."""
+    office = session.get(Office, office_code)
+    candidates = [office.duty_email] if office is not None and office.duty_email else []
+    candidates += session.exec(
+        select(User.email)
+        .where(
+            User.office_code == office_code,
+            User.active,
+            User.notify_by_email,
+            User.email != "",
+        )
+        .order_by(User.id)
+    ).all()
+    seen: set[str] = set()
+    unique = []
+    for address in candidates:
+        if address.lower() not in seen:
+            seen.add(address.lower())
+            unique.append(address)
+    return unique
+
+
+class EmailChannel(ExternalChannel):
+    """A Chinese e-mail (text and HTML) to the office's duty address and opted-in users."""
+
+    name = "email"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def applies(self, session: Session, notification: Notification) -> bool:
+        return bool(self.settings.smtp_host) and bool(
+            email_recipients(session, notification.recipient_office)
+        )
+
+    def prepare(self, session: Session, notification: Notification) -> EmailMessage:
+        recipients = email_recipients(session, notification.recipient_office)
+        if not self.settings.smtp_host:
+            raise PermanentFailure("SMTP is not configured (REFERRAL_SMTP_HOST)")
+        if not recipients:
+            raise PermanentFailure("the office has no e-mail recipients any more")
+        return self.render(session, notification, recipients)
+
+    def render(
+        self, session: Session, notification: Notification, recipients: list[str]
+    ) -> EmailMessage:
+        case = _case_of(session, notification)
+        base_url = self.settings.base_url.rstrip("/")
+        context = {
+            "notification": notification,
+            "case": case,
+            "case_url": f"{base_url}/cases/{case.id}" if case else None,
+            "inbox_url": f"{base_url}/inbox",
+            "sender": session.get(Office, notification.sender_office)
+            if notification.sender_office
+            else None,
+            "recipient": session.get(Office, notification.recipient_office),
+            "created_at": _local(notification.created_at).strftime("%Y-%m-%d %H:%M"),
+            "event_id": event_id(notification.id),
+        }
+        # The offices' working language, whatever the language of the request that caused it.
+        # Rendered with the app's Jinja environment but without the page context processors
+        # (there is no request, no logged-in user here).
+        env = current_app.jinja_env
+        with force_locale(self.settings.default_locale):
+            subject = env.get_template("notifications/email/subject.txt").render(context)
+            text = env.get_template("notifications/email/body.txt").render(context)
+            html = env.get_template("notifications/email/body.html").render(context)
+        message = EmailMessage()
+        message["Subject"] = " ".join(subject.split())
+        message["From"] = self.settings.smtp_sender
+        message["To"] = ", ".join(recipients)
+        message["Date"] = formatdate(localtime=True)
+        domain = self.settings.smtp_sender.rpartition("@")[2] or "localhost"
+        # Stable across retries, so a copy sent again after a crash can be recognised.
+        message["Message-ID"] = f"<{event_id(notification.id)}.email@{domain}>"
+        message["X-Referral-Event-Id"] = event_id(notification.id)
+        message.set_content(text)
+        message.add_alternative(html, subtype="html")
+        return message
+
+    def send(self, outgoing: object, *, attempt: int) -> DeliveryStatus:
+        assert isinstance(outgoing, EmailMessage)
+        s = self.settings
+        try:
+            with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds) as smtp:
+                if s.smtp_starttls:
+                    smtp.starttls(context=ssl.create_default_context())
+                if s.smtp_username:
+                    smtp.login(s.smtp_username, s.smtp_password)
+                smtp.send_message(outgoing)
+        except (smtplib.SMTPException, OSError) as exc:
+            raise ChannelError(f"SMTP: {type(exc).__name__}: {exc}") from exc
+        # The SMTP server took it; whether it reached the mailbox is not reported back.
+        return DeliveryStatus.sent
+
+
+@dataclass(frozen=True)
+class WebhookRequest:
+    url: str
+    secret: str
+    event_id: str
+    event: str
+    body: bytes
+
+
+def webhook_payload(session: Session, notification: Notification, base_url: str) -> dict:
+    """The JSON body: the same on every attempt (documented in the README under "Webhooks")."""
+    case = _case_of(session, notification)
+    return {
+        "event_id": event_id(notification.id),
+        "event": notification.event,
+        "occurred_at": _local(notification.created_at).isoformat(),
+        "sender_office": notification.sender_office,
+        "recipient_office": notification.recipient_office,
+        "title": notification.title,
+        "body": notification.body,
+        "requires_ack": notification.requires_ack,
+        "case": {
+            "id": case.id,
+            "number": case.number,
+            "url": f"{base_url.rstrip('/')}/api/v1/cases/{case.id}",
+        }
+        if case
+        else None,
+    }
+
+
+class WebhookChannel(ExternalChannel):
+    """A signed JSON POST to the office's endpoint; any 2xx answer counts as delivered."""
+
+    name = "webhook"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @staticmethod
+    def endpoint(session: Session, office_code: str) -> WebhookEndpoint | None:
+        endpoint = session.get(WebhookEndpoint, office_code)
+        return endpoint if endpoint is not None and endpoint.active and endpoint.url else None
+
+    def applies(self, session: Session, notification: Notification) -> bool:
+        return self.endpoint(session, notification.recipient_office) is not None
+
+    def prepare(self, session: Session, notification: Notification) -> WebhookRequest:
+        endpoint = self.endpoint(session, notification.recipient_office)
+        if endpoint is None:
+            raise PermanentFailure("the office has no active webhook endpoint any more")
+        payload = webhook_payload(session, notification, self.settings.base_url)
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return WebhookRequest(
+            url=endpoint.url,
+            secret=endpoint.secret,
+            event_id=payload["event_id"],
+            event=notification.event,
+            body=body,
+        )
+
+    def send(self, outgoing: object, *, attempt: int) -> DeliveryStatus:
+        assert isinstance(outgoing, WebhookRequest)
+        timestamp = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": USER_AGENT,
+            "X-Referral-Event-Id": outgoing.event_id,
+            "X-Referral-Event": outgoing.event,
+            "X-Referral-Attempt": str(attempt),
+            "X-Referral-Timestamp": timestamp,
+            "X-Referral-Signature": webhook_signature(outgoing.secret, timestamp, outgoing.body),
+        }
+        try:
+            response = httpx.post(
+                outgoing.url,
+                content=outgoing.body,
+                headers=headers,
+                timeout=self.settings.webhook_timeout_seconds,
+                follow_redirects=False,
+            )
+        except httpx.HTTPError as exc:
+            raise ChannelError(f"webhook: {type(exc).__name__}: {exc}") from exc
+        if not response.is_success:
+            raise ChannelError(f"webhook: HTTP {response.status_code} {response.text[:200]}")
+        return DeliveryStatus.delivered
+
+
+def registry(settings: Settings) -> dict[str, Channel]:
+    """Every channel by name, configured from the settings."""
+    channels: list[Channel] = [InboxChannel(), EmailChannel(settings), WebhookChannel(settings)]
+    return {channel.name: channel for channel in channels}

@@ -1,0 +1,584 @@
+"""E-mail and webhook channels against a real SMTP server, a real HTTP receiver, real Redis and
+real worker processes: signed, retried with backoff, dead-lettered, retried by an admin, and
+nothing lost or doubled when Redis goes away or a worker is killed mid-send.
+
+Every test that runs a worker has its own PostgreSQL database and its own redis-server, so the
+session's worker never sees its nudges (and delivers nothing of it).
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlmodel import select
+
+from service.accounts.models import User
+from service.audit.models import AuditEntry
+from service.broker import DELIVER_TASK, make_celery
+from service.db import get_db
+from service.notifications import service as notifications
+from service.notifications.models import Delivery, Notification
+from service.notifications.rules import signature_valid
+from tests.conftest import Api, AuthActions
+from tests.support import RedisServer, Worker, free_port, wait_for
+
+pytestmark = pytest.mark.services
+
+SECRET = "shifang-webhook-secret-2026"
+
+
+# --------------------------------------------------------------------------- receivers
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on a free port that keeps every message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
+        self.port = free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((list(envelope.rcpt_tos), message))
+        return "250 OK"
+
+    def __enter__(self) -> SmtpSink:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.controller.stop()
+
+    def by_event(self) -> Counter:
+        return Counter(m["X-Referral-Event-Id"] for _, m in self.messages)
+
+
+@dataclass
+class Hit:
+    event_id: str
+    attempt: int
+    signature_ok: bool
+    payload: dict
+    status: int = 0
+
+
+@dataclass
+class WebhookReceiver:
+    """A partner office's system: checks the signature, answers as ``answer`` says, and counts
+    what it accepted. ``answer(hit, n)`` gets the n-th request (from 1) for the event id."""
+
+    secret: str = SECRET
+    answer: Callable[[Hit, int], int] = lambda hit, n: 200
+    hits: list[Hit] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's hook
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                hit = Hit(
+                    event_id=self.headers["X-Referral-Event-Id"],
+                    attempt=int(self.headers["X-Referral-Attempt"]),
+                    signature_ok=signature_valid(
+                        receiver.secret,
+                        self.headers["X-Referral-Timestamp"],
+                        body,
+                        self.headers["X-Referral-Signature"],
+                        now=time.time(),
+                    ),
+                    payload=json.loads(body),
+                )
+                with receiver.lock:
+                    receiver.hits.append(hit)
+                    n = sum(1 for h in receiver.hits if h.event_id == hit.event_id)
+                status = receiver.answer(hit, n) if hit.signature_ok else 401
+                hit.status = status
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                except OSError:  # the sender is gone (killed mid-request)
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.server.daemon_threads = True
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/referral-events"
+
+    def __enter__(self) -> WebhookReceiver:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def accepted(self) -> Counter:
+        with self.lock:
+            return Counter(h.event_id for h in self.hits if 200 <= h.status < 300)
+
+    def requests(self) -> Counter:
+        with self.lock:
+            return Counter(h.event_id for h in self.hits)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@pytest.fixture
+def redis(tmp_path):
+    server = RedisServer(tmp_path).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def stack(own_database, redis):
+    """Settings for the test's own database and redis-server, with fast retries and leases."""
+    return own_database.model_copy(
+        update={
+            "broker_url": redis.url,
+            "redis_url": redis.url,
+            "broker_publish_timeout_seconds": 0.5,
+            "relay_interval_seconds": 1.0,
+            "relay_grace_seconds": 1.0,
+            "delivery_backoff_base_seconds": 0.3,
+            "delivery_backoff_max_seconds": 1.0,
+            "delivery_lease_seconds": 10.0,
+            "webhook_timeout_seconds": 30.0,
+        }
+    )
+
+
+def web_app(settings):
+    from service import create_app
+
+    app = create_app(settings)
+    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    return app
+
+
+def configure(app, office: str, *, duty_email: str = "", webhook_url: str = "") -> None:
+    with app.app_context(), get_db(app).session() as db:
+        admin = db.exec(select(User).where(User.username == "admin")).one()
+        notifications.set_office_channels(
+            db,
+            actor=admin,
+            office_code=office,
+            duty_email=duty_email,
+            webhook_url=webhook_url,
+            webhook_secret=SECRET if webhook_url else "",
+        )
+
+
+def deliveries(app, case_id: int) -> dict[str, Delivery]:
+    with get_db(app).session() as db:
+        rows = db.exec(
+            select(Delivery)
+            .join(Notification, Notification.id == Delivery.notification_id)
+            .where(Notification.case_id == case_id, Notification.event == "case.requested")
+        ).all()
+        return {d.channel: d for d in rows}
+
+
+def event_of(app, case_id: int) -> str:
+    with get_db(app).session() as db:
+        notification = db.exec(
+            select(Notification).where(
+                Notification.case_id == case_id, Notification.event == "case.requested"
+            )
+        ).one()
+        return f"ntf-{notification.id}"
+
+
+def inbox_case_ids(api: Api) -> list[int]:
+    return [i["case_id"] for i in api.get("/inbox?limit=100").get_json()["items"]]
+
+
+# --------------------------------------------------------------------------- e-mail
+
+
+def test_the_chinese_email_reaches_the_duty_address_and_the_users_who_opted_in(stack, tmp_path):
+    with SmtpSink() as smtp:
+        settings = stack.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port})
+        app = web_app(settings)
+        configure(app, "shifang", duty_email="duty@shifang.example.cn")
+        with get_db(app).session() as db:
+            for username, address, opted_in, active in [
+                ("shifang-clerk", "clerk@shifang.example.cn", True, True),
+                ("shifang-investigator", "investigator@shifang.example.cn", False, True),
+                ("shifang-supervisor", "supervisor@shifang.example.cn", True, False),
+                ("pengzhou-clerk", "clerk@pengzhou.example.cn", True, True),
+            ]:
+                user = db.exec(select(User).where(User.username == username)).one()
+                user.email, user.notify_by_email, user.active = address, opted_in, active
+                db.add(user)
+            db.commit()
+        worker = Worker(settings, log=tmp_path / "worker.log").start()
+        try:
+            case = Api(app, "jinniu-clerk").file(title="协助核实参保信息").get_json()
+            wait_for(lambda: smtp.messages, message="the e-mail")
+            rows = wait_for(
+                lambda: (d := deliveries(app, case["id"]))["email"].status == "sent" and d,
+                message="the e-mail delivery to be recorded",
+            )
+        finally:
+            worker.stop()
+
+    assert set(rows) == {"inbox", "email"}  # no webhook endpoint: no webhook delivery
+    assert rows["email"].attempts == 1 and rows["email"].delivered_at is not None
+    assert len(smtp.messages) == 1
+    recipients, message = smtp.messages[0]
+    assert sorted(recipients) == ["clerk@shifang.example.cn", "duty@shifang.example.cn"]
+    number = case["number"]
+    assert message["Subject"] == f"【跨区域协作】金牛发来协办请求：{number} 协助核实参保信息"
+    assert message["X-Referral-Event-Id"] == event_of(app, case["id"])
+    text = message.get_body(("plain",)).get_content()
+    assert "什邡市医疗保障局" in text and "成都市金牛区医疗保障局" in text
+    assert f"案件编号：{number}" in text and "请协助核实。" in text
+    assert f"{settings.base_url}/cases/{case['id']}" in text
+    html = message.get_body(("html",)).get_content()
+    assert "<table" in html and number in html and "打开案件" in html
+
+
+# --------------------------------------------------------------------------- webhooks
+
+
+def test_a_webhook_failing_twice_is_retried_with_backoff_and_accepted_once(stack, tmp_path):
+    # 503 for the first two attempts, 200 for the third.
+    with WebhookReceiver(answer=lambda hit, n: 200 if n >= 3 else 503) as receiver:
+        app = web_app(stack)
+        configure(app, "shifang", webhook_url=receiver.url)
+        worker = Worker(stack, beat=True, log=tmp_path / "worker.log").start()
+        try:
+            jinniu = Api(app, "jinniu-clerk")
+            case = jinniu.file(title="需要推送的请求").get_json()
+            event = event_of(app, case["id"])
+            wait_for(lambda: receiver.accepted()[event], timeout=30, message="accepted")
+            time.sleep(2.5)  # more relay rounds must not send it again
+            row = deliveries(app, case["id"])["webhook"]
+        finally:
+            worker.stop()
+
+    assert receiver.accepted() == Counter({event: 1})
+    assert [h.attempt for h in receiver.hits] == [1, 2, 3]
+    assert all(h.signature_ok and h.event_id == event for h in receiver.hits)
+    assert [h.payload for h in receiver.hits] == [receiver.hits[0].payload] * 3  # same body
+    payload = receiver.hits[0].payload
+    assert payload["event_id"] == event and payload["event"] == "case.requested"
+    assert payload["case"]["number"] == case["number"] and payload["recipient_office"] == "shifang"
+    assert row.status == "delivered" and row.attempts == 3 and row.last_error == ""
+
+    # The filer sees its notification's deliveries; the receiver (which sent none) sees none.
+    listed = jinniu.get(f"/deliveries?case_id={case['id']}").get_json()["items"]
+    assert {(d["channel"], d["status"], d["attempts"], d["event_id"]) for d in listed} == {
+        ("inbox", "delivered", 1, event),
+        ("webhook", "delivered", 3, event),
+    }
+    assert Api(app, "shifang-clerk").get(f"/deliveries?case_id={case['id']}").get_json() == {
+        "items": []
+    }
+    assert Api(app, "pengzhou-clerk").get(f"/deliveries?case_id={case['id']}").status_code == 404
+
+
+def test_a_dead_lettered_webhook_is_retried_by_an_admin_with_the_same_event_id(stack, tmp_path):
+    settings = stack.model_copy(update={"delivery_max_attempts": 3})
+    accepting = threading.Event()
+    answer = lambda hit, n: 200 if accepting.is_set() else 500  # noqa: E731
+    with WebhookReceiver(answer=answer) as receiver:
+        app = web_app(settings)
+        admin_client = app.test_client()
+        admin = AuthActions(admin_client)
+        admin.login("admin")
+        # The admin sets the endpoint on the channels page; a bad URL is refused with a reason.
+        bad = admin_client.post(
+            "/admin/channels/shifang", data={"webhook_url": "ftp://x", "webhook_secret": SECRET}
+        )
+        assert bad.status_code == 422 and "https://" in bad.get_data(as_text=True)
+        saved = admin_client.post(
+            "/admin/channels/shifang",
+            data={"webhook_url": receiver.url, "webhook_secret": SECRET, "webhook_active": "y"},
+        )
+        assert saved.status_code == 302
+        assert receiver.url in admin_client.get("/admin/channels").get_data(as_text=True)
+
+        worker = Worker(settings, beat=True, log=tmp_path / "worker.log").start()
+        try:
+            case = Api(app, "jinniu-clerk").file(title="对方系统故障").get_json()
+            event = event_of(app, case["id"])
+            dead = wait_for(
+                lambda: (d := deliveries(app, case["id"])["webhook"]).status == "dead" and d,
+                timeout=30,
+                message="the delivery to be dead-lettered",
+            )
+            time.sleep(2.5)  # dead means no more attempts, relay or not
+            assert receiver.requests() == Counter({event: 3}) and dead.attempts == 3
+            assert "HTTP 500" in dead.last_error
+
+            page = admin_client.get("/admin/deliveries").get_data(as_text=True)
+            assert f'data-delivery="{dead.id}" data-status="dead"' in page
+            clerk = app.test_client()
+            AuthActions(clerk).login("jinniu-clerk")
+            assert clerk.get("/admin/deliveries").status_code == 404
+            assert clerk.post(f"/admin/deliveries/{dead.id}/retry").status_code == 404
+
+            accepting.set()
+            assert admin_client.post(f"/admin/deliveries/{dead.id}/retry").status_code == 302
+            wait_for(lambda: receiver.accepted()[event], timeout=30, message="the retry")
+            row = wait_for(
+                lambda: (d := deliveries(app, case["id"])["webhook"]).status == "delivered" and d,
+                message="the retried delivery to be recorded",
+            )
+        finally:
+            worker.stop()
+
+    assert receiver.accepted() == Counter({event: 1})
+    assert {h.event_id for h in receiver.hits} == {event}  # the same event id after the retry
+    assert row.attempts == 1  # a fresh set of attempts
+    assert f'data-delivery="{dead.id}"' not in admin_client.get("/admin/deliveries").get_data(
+        as_text=True
+    )
+    with get_db(app).session() as db:
+        audit = db.exec(select(AuditEntry).where(AuditEntry.action == "delivery.retry")).one()
+    assert audit.object_id == str(dead.id) and audit.detail["previous_status"] == "dead"
+
+
+# --------------------------------------------------------------------------- faults
+
+
+def test_every_notification_arrives_once_on_every_channel_after_redis_was_down(
+    stack, redis, tmp_path
+):
+    with SmtpSink() as smtp, WebhookReceiver() as receiver:
+        settings = stack.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port})
+        app = web_app(settings)
+        for office in ("shifang", "pengzhou"):
+            configure(app, office, duty_email=f"duty@{office}.example.cn", webhook_url=receiver.url)
+        worker = Worker(settings, beat=True, log=tmp_path / "worker.log").start()
+        try:
+            jinniu = Api(app, "jinniu-clerk")
+            first = jinniu.file(to="shifang", title="宕机前").get_json()["id"]
+            wait_for(lambda: receiver.accepted()[event_of(app, first)], message="first")
+
+            redis.stop()
+            cases = [first]
+            for to in ("shifang", "pengzhou", "shifang"):
+                started = time.monotonic()
+                response = jinniu.file(to=to, title=f"Redis 宕机时发往{to}")
+                assert response.status_code == 201 and time.monotonic() - started < 10
+                cases.append(response.get_json()["id"])
+            RedisServer(tmp_path, port=redis.port).start()
+
+            events = [event_of(app, case_id) for case_id in cases]
+            wait_for(
+                lambda: (
+                    all(receiver.accepted()[e] for e in events)
+                    and all(smtp.by_event()[e] for e in events)
+                ),
+                timeout=60,
+                message="every e-mail and webhook",
+            )
+            time.sleep(3)  # further relay rounds must add nothing
+            rows = [deliveries(app, case_id) for case_id in cases]
+        finally:
+            worker.stop()
+
+    assert receiver.requests() == Counter({e: 1 for e in events})
+    assert receiver.accepted() == Counter({e: 1 for e in events})
+    assert smtp.by_event() == Counter({e: 1 for e in events})
+    for by_channel in rows:
+        assert {c: d.status for c, d in by_channel.items()} == {
+            "inbox": "delivered",
+            "email": "sent",
+            "webhook": "delivered",
+        }
+    # Each case once in its office's inbox (besides the demo data's cases).
+    ours = lambda user: Counter(c for c in inbox_case_ids(Api(app, user)) if c in cases)  # noqa: E731
+    assert ours("shifang-clerk") == Counter({cases[0]: 1, cases[1]: 1, cases[3]: 1})
+    assert ours("pengzhou-clerk") == Counter({cases[2]: 1})
+
+
+def test_a_worker_killed_while_sending_a_webhook_is_retried_once_its_lease_expires(stack, tmp_path):
+    first_arrived, worker_killed = threading.Event(), threading.Event()
+
+    def answer(hit: Hit, n: int) -> int:
+        if n == 1:  # hold the first attempt until its worker is dead
+            first_arrived.set()
+            worker_killed.wait(60)
+            return 503
+        return 200
+
+    # Long enough for the successor to start and get a duplicate dispatch within the lease.
+    stack = stack.model_copy(update={"delivery_lease_seconds": 20.0})
+    with WebhookReceiver(answer=answer) as receiver:
+        app = web_app(stack)
+        configure(app, "shifang", webhook_url=receiver.url)
+        doomed = Worker(stack, log=tmp_path / "doomed.log").start()
+        successor = Worker(stack, beat=True, log=tmp_path / "successor.log")
+        try:
+            case = Api(app, "jinniu-clerk").file(title="投递中被杀").get_json()
+            event = event_of(app, case["id"])
+            assert first_arrived.wait(30), "the first attempt never reached the receiver"
+            doomed.kill()  # SIGKILL, in the middle of the HTTP request
+            worker_killed.set()
+            held = deliveries(app, case["id"])["webhook"]
+            assert held.status == "sending" and held.attempts == 1
+
+            successor.start()
+            # A dispatch during the lease does nothing: the attempt may still be under way.
+            task_id = make_celery(stack).send_task(DELIVER_TASK, args=[held.id]).id
+            done = f"{DELIVER_TASK}[{task_id}] succeeded".encode()
+            wait_for(lambda: done in successor.log_path.read_bytes(), message="the duplicate")
+            assert deliveries(app, case["id"])["webhook"].status == "sending"
+            assert receiver.requests() == Counter({event: 1})
+
+            wait_for(lambda: receiver.accepted()[event], timeout=60, message="the retry")
+            row = wait_for(
+                lambda: (d := deliveries(app, case["id"])["webhook"]).status == "delivered" and d,
+                message="the retried delivery to be recorded",
+            )
+            time.sleep(2.5)
+        finally:
+            worker_killed.set()
+            doomed.stop()
+            successor.stop()
+
+    assert receiver.requests() == Counter({event: 2})
+    assert receiver.accepted() == Counter({event: 1})
+    assert [h.attempt for h in receiver.hits] == [1, 2]
+    assert row.attempts == 2 and row.last_error == ""
+    assert inbox_case_ids(Api(app, "shifang-clerk")).count(case["id"]) == 1
+
+
+# --------------------------------------------------------------------------- edge cases
+
+
+def deliver_now(app, delivery_id: int):
+    """What the worker's task does, in this process; returns the result or the failure."""
+    with app.app_context(), get_db(app).session() as db:
+        try:
+            return notifications.deliver(db, delivery_id=delivery_id)
+        except notifications.DeliveryFailed as failure:
+            return failure
+
+
+def test_channels_follow_the_office_settings_when_written_and_when_sent(stack):
+    app = web_app(stack)  # no worker: deliveries are run in this process
+    jinniu = Api(app, "jinniu-clerk")
+    configure(app, "shifang", webhook_url="https://shifang.example.cn/hook")
+    configure(app, "pengzhou", webhook_url="https://pengzhou.example.cn/hook")
+    with app.app_context(), get_db(app).session() as db:
+        admin = db.exec(select(User).where(User.username == "admin")).one()
+        notifications.set_office_channels(  # paused: no webhook for what is written now
+            db,
+            actor=admin,
+            office_code="pengzhou",
+            duty_email="",
+            webhook_url="https://pengzhou.example.cn/hook",
+            webhook_active=False,
+        )
+    paused = jinniu.file(to="pengzhou", title="暂停推送").get_json()["id"]
+    assert set(deliveries(app, paused)) == {"inbox"}  # and no SMTP host: no e-mail either
+
+    case = jinniu.file(to="shifang", title="推送地址被删除").get_json()["id"]
+    webhook = deliveries(app, case)["webhook"]
+    configure(app, "shifang")  # the endpoint is removed before the worker gets to it
+    failure = deliver_now(app, webhook.id)
+    assert isinstance(failure, notifications.DeliveryFailed) and failure.retry_in is None
+    dead = deliveries(app, case)["webhook"]
+    assert dead.status == "dead" and dead.attempts == 1 and "endpoint" in dead.last_error
+    assert deliver_now(app, webhook.id) is False  # dead stays dead until an admin retries it
+    assert deliver_now(app, deliveries(app, case)["inbox"].id) is True
+
+
+def test_a_worker_lost_during_the_last_attempt_dead_letters_the_delivery(stack):
+    app = web_app(stack.model_copy(update={"delivery_max_attempts": 2}))
+    configure(app, "shifang", webhook_url="https://shifang.example.cn/hook")
+    case = Api(app, "jinniu-clerk").file(title="最后一次尝试中失联").get_json()["id"]
+    with get_db(app).session() as db:  # as a worker killed mid-send leaves it, lease expired
+        row = db.get(Delivery, deliveries(app, case)["webhook"].id)
+        row.status, row.attempts = "sending", 2
+        row.next_attempt_at = row.created_at
+        db.add(row)
+        db.commit()
+    with app.app_context(), get_db(app).session() as db:
+        assert row.id in notifications.relay_overdue(db, grace_seconds=0)
+    assert deliver_now(app, row.id) is False
+    dead = deliveries(app, case)["webhook"]
+    assert dead.status == "dead" and dead.attempts == 2 and "lost" in dead.last_error
+
+
+# --------------------------------------------------------------------------- receipts, pages
+
+
+def test_the_filer_sees_per_notification_delivered_read_and_acknowledged(app, api, auth, client):
+    jinniu, shifang = api("jinniu-clerk"), api("shifang-supervisor")
+    case = jinniu.file(title="回执测试").get_json()
+    with app.app_context(), get_db(app).session() as db:
+        for delivery in db.exec(select(Delivery).where(Delivery.status == "queued")).all():
+            notifications.deliver(db, delivery_id=delivery.id)
+    item = next(i for i in shifang.get("/inbox").get_json()["items"] if i["case_id"] == case["id"])
+
+    auth.login("jinniu-clerk")
+    page = client.get(f"/cases/{case['id']}").get_data(as_text=True)
+    section = page[page.index('id="receipts"') :]
+    assert "什邡" in section and 'data-channel="inbox" data-status="delivered"' in section
+    assert "尚未阅读" in section
+
+    shifang.post(f"/inbox/{item['id']}/ack")  # acknowledging also reads it
+    section = client.get(f"/cases/{case['id']}").get_data(as_text=True)
+    section = section[section.index('id="receipts"') :]
+    receipt_read = section[section.index('class="receipt-read"') :]
+    assert receipt_read.index("什邡负责人") < receipt_read.index("</td>")
+    receipt_ack = section[section.index('class="receipt-ack"') :]
+    assert receipt_ack.index("什邡负责人") < receipt_ack.index("</td>")
+
+    assert section.count("data-notification=") == 1  # only what 金牛 sent
+
+    # The receiving office sees the receipts of what it sent (opening the case told 金牛).
+    other = app.test_client()
+    AuthActions(other).login("shifang-clerk")
+    theirs = other.get(f"/cases/{case['id']}").get_data(as_text=True)
+    theirs = theirs[theirs.index('id="receipts"') :]
+    assert theirs.count("data-notification=") == 1
+    assert 'data-event="case.received" data-recipient="jinniu"' in theirs
+
+
+def test_only_administrators_reach_the_channel_pages(app, client, auth):
+    auth.login("jinniu-supervisor")
+    for url in ("/admin/deliveries", "/admin/channels", "/admin/channels/shifang"):
+        assert client.get(url).status_code == 404
+    auth.logout()
+    auth.login("admin")
+    assert "失败的投递" in client.get("/").get_data(as_text=True)
+    assert client.get("/admin/deliveries").status_code == 200
+    assert client.get("/admin/channels/nowhere").status_code == 404
+    short = client.post(
+        "/admin/channels/pengzhou",
+        data={"webhook_url": "https://pengzhou.example.cn/hook", "webhook_secret": "short"},
+    )
+    assert short.status_code == 422
+    no_secret = client.post(
+        "/admin/channels/pengzhou", data={"webhook_url": "https://pengzhou.example.cn/hook"}
+    )
+    assert no_secret.status_code == 422
+    bad_email = client.post("/admin/channels/pengzhou", data={"duty_email": "not-an-address"})
+    assert bad_email.status_code == 422
