@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 
@@ -230,4 +231,36 @@ def _require(session: Session, username: str) -> User:
         raise ValidationFailed(
             errors=[FieldError("username", N_("No user “%(username)s”."), {"username": username})]
         )
+    return user
+
+
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def update_profile(
+    session: Session, *, user: User, email: str, notify_by_email: bool, ip: str = ""
+) -> User:
+    """A user's own e-mail address and whether notifications of the office reach it."""
+    email = email.strip()
+    if email and (len(email) > 255 or not EMAIL_PATTERN.match(email)):
+        raise ValidationFailed(
+            errors=[FieldError("email", N_("Enter an e-mail address like name@example.cn."))]
+        )
+    if notify_by_email and not email:
+        raise ValidationFailed(
+            errors=[FieldError("email", N_("Give an address to receive e-mails at."))]
+        )
+    user.email, user.notify_by_email = email, notify_by_email
+    session.add(user)
+    audit.record(
+        session,
+        action="user.profile",
+        object_type="user",
+        object_id=user.id,
+        user=user,
+        ip=ip,
+        email=email,
+        notify_by_email=notify_by_email,
+    )
+    session.commit()
     return user

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from service.accounts import service
-from service.accounts.forms import LoginForm
+from service.accounts.forms import LoginForm, ProfileForm
 from service.db import get_session
 from service.errors import DomainError
 from service.forms import show_error
@@ -57,3 +57,30 @@ def logout():
     logout_user()
     flash(_("You have been logged out."), "info")
     return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    status = 200
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            service.update_profile(
+                db,
+                user=current_user,
+                email=form.email.data or "",
+                notify_by_email=bool(form.notify_by_email.data),
+                ip=client_ip(),
+            )
+        except DomainError as error:
+            db.rollback()
+            show_error(form, error)
+            status = error.status
+        else:
+            flash(_("Your settings were saved."), "success")
+            return redirect(url_for("accounts.profile"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("accounts/profile.html", form=form), status

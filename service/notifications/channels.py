@@ -30,6 +30,7 @@ from typing import ClassVar
 import httpx
 from flask import current_app
 from flask_babel import force_locale
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from config import Settings
@@ -102,16 +103,25 @@ def _case_of(session: Session, notification: Notification) -> Case | None:
     return session.get(Case, notification.case_id) if notification.case_id else None
 
 
-def email_recipients(session: Session, office_code: str) -> list[str]:
-    """The office's duty address and every active user of it who opted in, each once."""
+# Escalations are for the office's supervisors: they get them by e-mail whether or not they
+# opted in to the other notifications.
+SUPERVISOR_EVENTS = frozenset({"sla.escalation", "ack.escalation"})
+
+
+def email_recipients(session: Session, office_code: str, event: str = "") -> list[str]:
+    """The office's duty address and every active user of it who opted in (for escalations
+    also its supervisors), each once."""
     office = session.get(Office, office_code)
     candidates = [office.duty_email] if office is not None and office.duty_email else []
+    wanted = User.notify_by_email
+    if event in SUPERVISOR_EVENTS:
+        wanted = or_(User.notify_by_email, User.role.in_(["supervisor", "regional_supervisor"]))
     candidates += session.exec(
         select(User.email)
         .where(
             User.office_code == office_code,
             User.active,
-            User.notify_by_email,
+            wanted,
             User.email != "",
         )
         .order_by(User.id)
@@ -135,11 +145,11 @@ class EmailChannel(ExternalChannel):
 
     def applies(self, session: Session, notification: Notification) -> bool:
         return bool(self.settings.smtp_host) and bool(
-            email_recipients(session, notification.recipient_office)
+            email_recipients(session, notification.recipient_office, notification.event)
         )
 
     def prepare(self, session: Session, notification: Notification) -> EmailMessage:
-        recipients = email_recipients(session, notification.recipient_office)
+        recipients = email_recipients(session, notification.recipient_office, notification.event)
         if not self.settings.smtp_host:
             raise PermanentFailure("SMTP is not configured (REFERRAL_SMTP_HOST)")
         if not recipients:
