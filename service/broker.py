@@ -33,6 +33,8 @@ def configure_celery(celery: Celery, settings: Settings) -> Celery:
             "data_folder_out": str(queue / "in"),
             "processed_folder": str(queue / "processed"),
             "store_processed": False,
+            # The folder is polled; the default second between polls is a second of latency.
+            "polling_interval": 0.2,
         }
     else:
         timeout = settings.broker_publish_timeout_seconds
