@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import AfterValidator, StringConstraints, ValidationError
@@ -10,6 +11,12 @@ from pydantic_core import PydanticCustomError
 from service.errors import N_, FieldError, ValidationFailed
 
 _ALLOWED_CONTROLS = {"\n", "\r", "\t"}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def is_email(value: str) -> bool:
+    """A plausible address (the mail server has the last word); at most 255 characters."""
+    return len(value) <= 255 and bool(_EMAIL.match(value))
 
 
 def has_control_characters(value: str) -> bool:

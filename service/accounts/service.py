@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from datetime import timedelta
 
@@ -16,6 +15,7 @@ from service.accounts.models import ApiToken, LoginFailure, Role, User
 from service.audit import service as audit
 from service.db import utcnow
 from service.errors import N_, FieldError, TooManyAttempts, Unauthorized, ValidationFailed
+from service.validation import is_email
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 8
@@ -234,15 +234,12 @@ def _require(session: Session, username: str) -> User:
     return user
 
 
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
 def update_profile(
     session: Session, *, user: User, email: str, notify_by_email: bool, ip: str = ""
 ) -> User:
     """A user's own e-mail address and whether notifications of the office reach it."""
     email = email.strip()
-    if email and (len(email) > 255 or not EMAIL_PATTERN.match(email)):
+    if email and not is_email(email):
         raise ValidationFailed(
             errors=[FieldError("email", N_("Enter an e-mail address like name@example.cn."))]
         )

@@ -26,6 +26,7 @@ from service.notifications import channels, rules
 from service.notifications.models import Delivery, Notification, WebhookEndpoint
 from service.notifications.rules import DeliveryStatus
 from service.offices.models import Office
+from service.validation import is_email
 
 log = logging.getLogger(__name__)
 
@@ -369,7 +370,6 @@ def all_office_channels(session: Session, *, actor: User) -> list[OfficeChannels
     return [office_channels(session, actor=actor, office_code=o.code) for o in offices]
 
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_SECRET_LENGTH = 16
 
 
@@ -393,7 +393,7 @@ def set_office_channels(
         webhook_secret.strip(),
     )
     errors = []
-    if duty_email and not EMAIL.match(duty_email):
+    if duty_email and not is_email(duty_email):
         errors.append(FieldError("duty_email", N_("Enter an e-mail address like name@example.cn.")))
     if webhook_url:
         parts = urlsplit(webhook_url)

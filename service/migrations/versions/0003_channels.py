@@ -8,10 +8,9 @@ Adds the office's duty e-mail address, the users' e-mail opt-in, one webhook end
 office and the time of a delivery's last attempt. Delivery statuses gain ``sending`` (with
 ``next_attempt_at`` as its lease), ``sent`` (e-mail) and ``dead``; the column is unchanged.
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = "0003_channels"
 down_revision = "0002_calendar"

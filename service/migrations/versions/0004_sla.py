@@ -4,10 +4,9 @@ Revision ID: 0004_sla
 Revises: 0003_channels
 Create Date: 2026-11-26 10:30:00.000000
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = "0004_sla"
 down_revision = "0003_channels"
