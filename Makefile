@@ -48,3 +48,8 @@ lock: $(UV)
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache .coverage .coverage.* htmlcov
+
+bench: install
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1; } \
+		|| echo "wrk is not installed: falling back to the Python load generator"
+	$(VENV)/bin/python -m bench.run

@@ -31,8 +31,10 @@ class CaseQuery(BaseModel):
     limit: int = Field(default=20, ge=1, le=100)
 
 
-def case_read(case: Case) -> CaseRead:
-    users = service.users_by_id(get_session(), {case.received_by})
+def case_read(case: Case, users: dict | None = None) -> CaseRead:
+    """The API's view of a case; ``users``: the readers already loaded (one query per page)."""
+    if users is None:
+        users = service.users_by_id(get_session(), {case.received_by})
     return CaseRead(
         id=case.id,
         number=case.number,
@@ -146,9 +148,10 @@ def list_cases(params: CaseQuery) -> Response:
     rows, next_cursor = service.list_cases(
         get_session(), actor=api_user(), flt=flt, cursor=params.cursor, limit=params.limit
     )
+    readers = service.users_by_id(get_session(), {c.received_by for c in rows})
     return json_response(
         CasePage(
-            items=[case_read(c) for c in rows],
+            items=[case_read(c, readers) for c in rows],
             next_cursor=str(next_cursor) if next_cursor else None,
         )
     )

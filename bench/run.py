@@ -1,0 +1,318 @@
+"""`make bench`: the floors and the service measured in the same run on this machine, printed
+as a table with ratios. Needs the local PostgreSQL and Redis (like the integration tests); it
+creates and drops a database of its own and uses Redis database 12.
+
+The load comes from wrk (Debian's package) when it is installed, else from a Python
+generator (asyncio + httpx) that saturates long before the servers do; either runs on the
+same two cores as the servers, so the ratios, not the absolute figures, are what to read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.support import free_port, port_open, wait_for  # noqa: E402
+
+PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
+DB_NAME = "referral_bench"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+DURATION = float(os.environ.get("BENCH_SECONDS", "8"))
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
+WORKERS = "2"
+
+
+def psycopg(url: str) -> str:
+    return "postgresql+psycopg://" + url.split("://", 1)[1]
+
+
+def admin(sql: str) -> None:
+    engine = sa.create_engine(psycopg(PG_SERVER + "/postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(sql)
+    engine.dispose()
+
+
+def env() -> dict[str, str]:
+    e = {k: v for k, v in os.environ.items() if not k.startswith("REFERRAL_")}
+    e.update(
+        REFERRAL_DATABASE_URL=f"{PG_SERVER}/{DB_NAME}",
+        REFERRAL_BROKER_URL=REDIS_URL,
+        REFERRAL_INSTANCE_PATH="/tmp/referral-bench",
+        REFERRAL_LOGIN_MAX_FAILURES="1000000",
+        BENCH_DATABASE_URL=psycopg(f"{PG_SERVER}/{DB_NAME}"),
+    )
+    return e
+
+
+class Server:
+    def __init__(self, target: str) -> None:
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                WORKERS,
+                "--threads",
+                "4",
+                "--log-level",
+                "warning",
+                target,
+            ],
+            cwd=ROOT,
+            env=env(),
+        )
+        wait_for(lambda: port_open(self.port), timeout=60, message=target)
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=30)
+
+
+def load(method: str, url: str, *, headers=None, body=None) -> dict:
+    if shutil.which("wrk"):
+        return wrk_load(method, url, headers=headers or {}, body=body)
+    return asyncio.run(python_load(method, url, headers=headers, body=body))
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk_load(method: str, url: str, *, headers: dict, body=None) -> dict:
+    payload = body(0, 0) if callable(body) else body
+    lines = [f'wrk.method = "{method}"']
+    for key, value in {
+        **headers,
+        **({"Content-Type": "application/json"} if payload else {}),
+    }.items():
+        lines.append(f'wrk.headers["{key}"] = "{value}"')
+    if payload is not None:
+        # \uXXXX escapes inside the JSON keep the Lua string literal plain ASCII.
+        lines.append(f"wrk.body = {json.dumps(json.dumps(payload))}")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write("\n".join(lines) + "\n")
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{CONCURRENCY}",
+            f"-d{int(DURATION)}s",
+            "--latency",
+            "-s",
+            script.name,
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    os.unlink(script.name)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": _ms(re.search(r"\s50%\s+(\S+)", out).group(1)),
+        "p99": _ms(re.search(r"\s99%\s+(\S+)", out).group(1)),
+        "errors": int(errors.group(1)) if errors else 0,
+    }
+
+
+async def python_load(method: str, url: str, *, headers=None, body=None) -> dict:
+    """As many requests as CONCURRENCY clients manage in DURATION seconds."""
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + DURATION
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+
+        async def one_client(n: int) -> None:
+            nonlocal errors
+            i = 0
+            while time.perf_counter() < deadline:
+                i += 1
+                payload = body(n, i) if callable(body) else body
+                start = time.perf_counter()
+                response = await client.request(method, url, headers=headers, json=payload)
+                latencies.append(time.perf_counter() - start)
+                if response.status_code >= 400:
+                    errors += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one_client(n) for n in range(CONCURRENCY)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50": statistics.median(latencies) * 1000,
+        "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "errors": errors,
+    }
+
+
+def delivery_latency(base: str, token_of) -> dict:
+    """Filing → the partner's inbox, with one real worker running (the service's round trip)."""
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "workers.app",
+            "worker",
+            "--loglevel",
+            "WARNING",
+            "--concurrency",
+            "2",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env(),
+    )
+    try:
+        time.sleep(8)
+        client = httpx.Client(timeout=30)
+        filer, receiver = token_of("jinniu-clerk"), token_of("shifang-clerk")
+        ids = []
+        for i in range(100):
+            response = client.post(
+                f"{base}/api/v1/cases",
+                headers=filer,
+                json={"kind": "general", "receiving_office": "shifang", "title": f"延迟测量 {i}"},
+            )
+            ids.append(response.json()["id"])
+            time.sleep(0.02)
+        wanted = set(ids)
+
+        def all_delivered():
+            found, cursor = {}, None
+            while True:
+                url = f"{base}/api/v1/inbox?limit=100" + (f"&cursor={cursor}" if cursor else "")
+                page = client.get(url, headers=receiver).json()
+                found.update({i["case_id"]: i for i in page["items"] if i["case_id"] in wanted})
+                cursor = page["next_cursor"]
+                if not cursor or len(found) == len(wanted):
+                    return found if len(found) == len(wanted) else None
+
+        from datetime import datetime
+
+        items = wait_for(all_delivered, timeout=120, interval=0.5, message="deliveries")
+        seconds = sorted(
+            (
+                datetime.fromisoformat(i["delivered_at"]) - datetime.fromisoformat(i["created_at"])
+            ).total_seconds()
+            for i in items.values()
+        )
+        return {"p50": statistics.median(seconds) * 1000, "p99": seconds[98] * 1000}
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=60)
+
+
+def main() -> None:
+    import redis
+
+    admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+    admin(f'CREATE DATABASE "{DB_NAME}"')
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    subprocess.run(
+        [sys.executable, "-m", "service.cli", "init", "--demo"],
+        cwd=ROOT,
+        env=env(),
+        check=True,
+        capture_output=True,
+    )
+    engine = sa.create_engine(psycopg(f"{PG_SERVER}/{DB_NAME}"))
+    from bench.floors import BenchRow
+
+    BenchRow.__table__.create(engine)
+    engine.dispose()
+
+    rows = []
+    floor = Server("bench.floors:create_floor_app()")
+    try:
+        json_floor = load("GET", f"{floor.base}/json")
+        insert_floor = load(
+            "POST", f"{floor.base}/insert", body=lambda n, i: {"title": f"floor {n}-{i}"}
+        )
+    finally:
+        floor.stop()
+
+    app = Server("service.wsgi:app")
+    try:
+        client = httpx.Client(timeout=30)
+
+        def token_of(username: str) -> dict:
+            response = client.post(
+                f"{app.base}/api/v1/auth/token",
+                json={"username": username, "password": "demo-pass-2026"},
+            )
+            return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+        headers = token_of("jinniu-clerk")
+        offices = load("GET", f"{app.base}/api/v1/offices", headers=headers)
+        filing = load(
+            "POST",
+            f"{app.base}/api/v1/cases",
+            headers=headers,
+            body=lambda n, i: {
+                "kind": "general",
+                "receiving_office": "shifang",
+                "title": f"压测 {n}-{i}",
+            },
+        )
+        listing = load("GET", f"{app.base}/api/v1/cases?limit=20", headers=headers)
+        round_trip = delivery_latency(app.base, token_of)
+    finally:
+        app.stop()
+        admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        redis.Redis.from_url(REDIS_URL).flushdb()
+
+    rows = [
+        ("floor: plain Flask JSON", json_floor, None),
+        ("floor: one ORM insert per request", insert_floor, None),
+        ("GET /api/v1/offices (auth + one query)", offices, json_floor),
+        ("POST /api/v1/cases (case + event + audit + outbox)", filing, insert_floor),
+        ("GET /api/v1/cases?limit=20 (visibility filter)", listing, json_floor),
+    ]
+    generator = "wrk -t2" if shutil.which("wrk") else "Python asyncio clients"
+    print(
+        f"\nload: {generator}, {CONCURRENCY} connections for {DURATION:.0f} s each; "
+        f"gunicorn {WORKERS} workers × 4 threads; same 2 cores\n"
+    )
+    print(f"{'measurement':55} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'ratio':>7}")
+    for name, r, base in rows:
+        ratio = f"{r['rps'] / base['rps']:.2f}" if base else "1.00"
+        print(
+            f"{name:55} {r['rps']:8.0f} {r['p50']:8.1f} {r['p99']:8.1f} {r['errors']:7d} {ratio:>7}"
+        )
+    print(
+        f"\nfiling → partner inbox with one worker (100 filings): "
+        f"p50 {round_trip['p50']:.1f} ms, p99 {round_trip['p99']:.1f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()
