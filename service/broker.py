@@ -26,13 +26,15 @@ def configure_celery(celery: Celery, settings: Settings) -> Celery:
     transport_options: dict = {}
     if settings.celery_broker_url.startswith("filesystem"):
         queue = settings.queue_path
-        for sub in ("in", "processed"):
+        for sub in ("in", "processed", "control"):
             (queue / sub).mkdir(parents=True, exist_ok=True)
         transport_options = {
             "data_folder_in": str(queue / "in"),
             "data_folder_out": str(queue / "in"),
             "processed_folder": str(queue / "processed"),
             "store_processed": False,
+            # Broadcast/pidbox exchanges: under the instance folder, not the working directory.
+            "control_folder": str(queue / "control"),
             # The folder is polled; the default second between polls is a second of latency.
             "polling_interval": 0.2,
         }
