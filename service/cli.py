@@ -263,30 +263,29 @@ def run(workers: int) -> None:
         ],
     ]
     procs = [subprocess.Popen(cmd, cwd=PROJECT_ROOT) for cmd in commands]
-    _print_banner(settings, procs)
-    stopping = False
+    stop_by: float | None = None  # when stopping: the moment to stop waiting and kill
 
-    def stop(signum, _frame) -> None:
-        nonlocal stopping
-        stopping = True
-        for proc in procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
+    def stop(_signum, _frame) -> None:
+        nonlocal stop_by
+        if stop_by is None:
+            stop_by = time.monotonic() + 20
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    _print_banner(settings, procs)
     code = 0
     while any(p.poll() is None for p in procs):
-        if not stopping and any(p.poll() is not None for p in procs):
+        if stop_by is None and any(p.poll() is not None for p in procs):
             code = next(p.returncode for p in procs if p.poll() is not None) or 1
             stop(signal.SIGTERM, None)
+        if stop_by is not None and time.monotonic() > stop_by:
+            for proc in procs:  # a process that ignores SIGTERM must not keep `run` alive
+                if proc.poll() is None:
+                    proc.kill()
         time.sleep(0.3)
-    deadline = time.monotonic() + 20
-    for proc in procs:
-        try:
-            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            proc.kill()
     sys.exit(code)
 
 
