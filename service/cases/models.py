@@ -10,6 +10,7 @@ from pydantic import Field as PField
 from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
+from service.cases.rules import CaseFacts, Status
 from service.db import utcnow
 from service.validation import clean_text
 
@@ -37,6 +38,16 @@ class Case(SQLModel, table=True):
     received_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+def case_facts(case: Case) -> CaseFacts:
+    """The values the pure rules decide on."""
+    return CaseFacts(
+        status=Status(case.status),
+        filing_office=case.filing_office,
+        receiving_office=case.receiving_office,
+        owner_office=case.owner_office,
+    )
 
 
 class CaseParty(SQLModel, table=True):

@@ -5,15 +5,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, false, or_, update
+from sqlalchemy import and_, exists, false, func, or_, update
 from sqlmodel import Session, select
 
 from service.accounts.models import Role, User
 from service.api.models import IdempotencyRecord
 from service.audit import service as audit
 from service.cases import rules
-from service.cases.models import Case, CaseCounter, CaseEvent, CaseParty, GeneralCaseCreate
-from service.cases.rules import CaseFacts, Side, Status
+from service.cases.models import (
+    Case,
+    CaseCounter,
+    CaseEvent,
+    CaseParty,
+    GeneralCaseCreate,
+    case_facts,
+)
+from service.cases.rules import Side, Status
 from service.db import LOCAL_TZ, utcnow
 from service.errors import N_, Forbidden, NotFound, PreconditionFailed
 from service.notifications import service as notifications
@@ -46,15 +53,6 @@ ACTION_EVENTS = {
     "hold": "case.on_hold",
     "resume": "case.resumed",
 }
-
-
-def facts(case: Case) -> CaseFacts:
-    return CaseFacts(
-        status=Status(case.status),
-        filing_office=case.filing_office,
-        receiving_office=case.receiving_office,
-        owner_office=case.owner_office,
-    )
 
 
 def visibility(session: Session, actor: User):
@@ -262,7 +260,7 @@ def _apply(
     ip: str = "",
 ) -> None:
     transition = rules.check_action(
-        facts(case), office=actor.office_code, role=actor.role, action=action, reason=reason
+        case_facts(case), office=actor.office_code, role=actor.role, action=action, reason=reason
     )
     from_status = case.status
     now = utcnow()
@@ -282,7 +280,7 @@ def _apply(
     case.status = transition.target
     case.updated_at = now
     if transition.owner_becomes is not None:
-        case.owner_office = rules.office_for(facts(case), transition.owner_becomes)
+        case.owner_office = rules.office_for(case_facts(case), transition.owner_becomes)
         session.merge(CaseParty(case_id=case.id, office_code=case.owner_office, role=Side.owner))
     if action == "receive":
         case.received_at, case.received_by = now, actor.id
@@ -304,7 +302,7 @@ def _apply(
         reason=reason,
     )
     if transition.notify is not None:
-        recipient = rules.office_for(facts(case), transition.notify)
+        recipient = rules.office_for(case_facts(case), transition.notify)
         if recipient != actor.office_code:
             _notify(
                 session,
@@ -367,8 +365,6 @@ def list_cases(
 
 
 def count_cases(session: Session, *, actor: User, flt: CaseFilter) -> int:
-    from sqlalchemy import func
-
     return session.exec(
         select(func.count()).select_from(_filtered(session, actor, flt).subquery())
     ).one()
@@ -406,8 +402,6 @@ def waiting_condition(actor: User):
 
 
 def count_waiting(session: Session, *, actor: User) -> int:
-    from sqlalchemy import func
-
     return session.exec(
         select(func.count()).select_from(Case).where(waiting_condition(actor))
     ).one()
@@ -424,7 +418,7 @@ def timeline(session: Session, *, case: Case) -> list[CaseEvent]:
 
 
 def actions_for(case: Case, actor: User) -> list[str]:
-    return rules.available_actions(facts(case), office=actor.office_code, role=actor.role)
+    return rules.available_actions(case_facts(case), office=actor.office_code, role=actor.role)
 
 
 def users_by_id(session: Session, ids: set[int | None]) -> dict[int, User]:

@@ -15,7 +15,7 @@ from service.audit import service as audit
 from service.calendar import service as calendar
 from service.calendar.rules import is_working_day
 from service.cases import rules as case_rules
-from service.cases.models import Case, CaseEvent
+from service.cases.models import Case, CaseEvent, case_facts
 from service.db import LOCAL_TZ, utcnow
 from service.errors import N_, Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from service.notifications import service as notifications
@@ -82,7 +82,7 @@ def on_status_change(
         clock = clocks.get(change.step)
         if change.change == "start":
             due = rules.due_after(today, rule.days, rule.unit, lookup)
-            owing = case_rules.office_for(_facts(case), rule.owed_by)
+            owing = case_rules.office_for(case_facts(case), rule.owed_by)
             session.add(
                 CaseClock(
                     case_id=case.id,
@@ -112,15 +112,6 @@ def on_status_change(
             session.add(clock)
     session.flush()
     _refresh_due(session, case)
-
-
-def _facts(case: Case) -> case_rules.CaseFacts:
-    return case_rules.CaseFacts(
-        status=case_rules.Status(case.status),
-        filing_office=case.filing_office,
-        receiving_office=case.receiving_office,
-        owner_office=case.owner_office,
-    )
 
 
 def _refresh_due(session: Session, case: Case) -> None:

@@ -146,8 +146,10 @@ def test_extension_is_requested_with_a_reason_and_approved_by_a_supervisor(app, 
     assert "extension_request" in actions and "extension_approve" in actions
     # the filing office may not ask to extend the receiving office's deadline
     AuthActions(c := app.test_client()).login("jinniu-clerk")
-    c.post(f"/cases/{case['id']}/extension", data={"reason": "x"})
-    assert actions.count("extension_request") == 1
+    refused = c.post(f"/cases/{case['id']}/extension", data={"reason": "x"}, follow_redirects=True)
+    assert "没有可延期的进行中期限" in refused.get_data(as_text=True)
+    again = [e["action"] for e in boss.get(f"/cases/{case['id']}/timeline").get_json()]
+    assert again.count("extension_request") == 1
 
 
 def test_morning_digest_mails_each_office_its_new_due_soon_and_overdue_cases(own_database):
