@@ -2,43 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import threading
-from pathlib import Path
-
 import pytest
-from werkzeug.serving import make_server
 
-from tests.support import PASSWORD, free_port, wait_for
+from tests.support import PASSWORD, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.e2e]
-
-CHROMIUM = os.environ.get("REFERRAL_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@pytest.fixture
-def live_server(app):
-    port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("REFERRAL_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"Chromium is not installed at {CHROMIUM}")
-        pytest.skip("Chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 def login(browser, base: str, username: str):
@@ -54,7 +22,8 @@ def login(browser, base: str, username: str):
 def test_request_round_trip_in_the_browser(live_server, browser, worker, tmp_path):
     base = live_server
     jinniu = login(browser, base, "jinniu-clerk")
-    jinniu.click("text=新建协办请求")
+    jinniu.click("#new-request-link")
+    jinniu.click("#kinds a[href$='/cases/new/general']")
     jinniu.select_option("#receiving_office", "shifang")
     jinniu.fill("#title", "协助核实参保人异地就医记录")
     jinniu.fill("#description", "请协助核实 2026 年 10 月的住院结算记录。")
