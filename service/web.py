@@ -52,6 +52,11 @@ def register_web(app: Flask) -> None:
             target = url_for("cases.home")
         return redirect(target)
 
+    @app.get("/favicon.ico")
+    def favicon():
+        # Browsers and bookmark tools ask for /favicon.ico whatever the page links to.
+        return redirect(url_for("static", filename="favicon.svg"), code=301)
+
     @app.get("/healthz")
     def healthz():
         from sqlalchemy import text
