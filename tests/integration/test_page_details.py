@@ -7,11 +7,48 @@ import re
 
 import pytest
 
+from service.db import get_db, utcnow
+from service.notifications.models import Notification
+
 pytestmark = pytest.mark.services
 
 
 def text(response) -> str:
     return response.get_data(as_text=True)
+
+
+def test_unread_notifications_on_the_home_page_lead_to_their_case_or_to_the_inbox(
+    app, client, auth, api
+):
+    case = api("jinniu-clerk").file(title="协助核实异地就医记录").get_json()
+    with get_db(app).session() as db:
+        about_case = Notification(
+            case_id=case["id"],
+            event="case.requested",
+            sender_office="jinniu",
+            recipient_office="shifang",
+            title="金牛发来协助请求",
+            delivered_at=utcnow(),
+        )
+        digest = Notification(
+            event="digest", recipient_office="shifang", title="今日期限提醒", delivered_at=utcnow()
+        )
+        db.add_all([about_case, digest])
+        db.commit()
+
+    auth.login("shifang-clerk")
+    page = text(client.get("/"))
+
+    def link_of(title: str) -> str:
+        item = re.search(rf"<li[^>]*>((?:(?!</li>).)*{title}(?:(?!</li>).)*)</li>", page, re.S)
+        assert item, f"{title} is not listed"
+        found = re.search(r'<a href="([^"]+)">[^<]*' + title, item.group(1))
+        assert found, f"{title} is not a link: {item.group(1)}"
+        return found.group(1)
+
+    assert link_of("金牛发来协助请求") == f"/cases/{case['id']}"
+    assert link_of("今日期限提醒") == "/inbox"
+    assert client.get(link_of("金牛发来协助请求")).status_code == 200
 
 
 def test_the_pages_have_a_favicon_and_favicon_ico_finds_it(client, auth):
