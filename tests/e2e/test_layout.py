@@ -88,3 +88,29 @@ def test_the_inbox_reads_on_an_office_screen_and_on_a_phone(app, live_server, br
         subject = row.locator("td", has_text="JN-2026-0000").bounding_box()
         assert subject["width"] >= 250, "the subject is squeezed into a narrow column"
         assert lines(row.locator("button:has-text('查看')")) < 1.5
+
+
+def test_a_long_pause_reason_wraps_in_its_cell_and_leaves_the_other_columns_alone(
+    app, api, live_server, browser
+):
+    jinniu, shifang = api("jinniu-clerk"), api("shifang-clerk")
+    case = jinniu.file(title=LONG_TITLE).get_json()
+    shifang.act(case["id"], "accept")
+    assert shifang.act(case["id"], "hold", reason=LONG_REASON).status_code == 200
+
+    page = login(browser, live_server, "shifang-clerk")
+    page.goto(f"{live_server}/cases/{case['id']}")
+    table = page.locator("#deadlines table")
+    paused = page.locator('#deadlines tr[data-step="complete"] td')
+    step, office, period, due, state = (paused.nth(i) for i in range(5))
+    assert LONG_REASON in " ".join(state.inner_text().split())
+    assert lines(office) < 1.5 and lines(period) < 1.5
+    assert lines(due.locator("span").first) < 1.5
+    assert step.bounding_box()["width"] >= 250, "the step column is squeezed"
+    assert table.evaluate("t => t.scrollWidth <= t.clientWidth")
+
+    page.set_viewport_size(PHONE)
+    page.reload()
+    assert page.evaluate(OVERFLOW) <= 0, "the page scrolls sideways on a phone"
+    assert state.bounding_box()["width"] >= 250, "the pause reason is squeezed"
+    assert lines(office) < 1.5 and lines(period) < 1.5
