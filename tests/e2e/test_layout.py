@@ -114,3 +114,37 @@ def test_a_long_pause_reason_wraps_in_its_cell_and_leaves_the_other_columns_alon
     assert page.evaluate(OVERFLOW) <= 0, "the page scrolls sideways on a phone"
     assert state.bounding_box()["width"] >= 250, "the pause reason is squeezed"
     assert lines(office) < 1.5 and lines(period) < 1.5
+
+
+def beside(control, label) -> bool:
+    """The label's text starts right of the control, on the same line."""
+    c, t = control.bounding_box(), label.bounding_box()
+    return (
+        t["x"] >= c["x"] + c["width"]
+        and abs((c["y"] + c["height"] / 2) - (t["y"] + t["height"] / 2)) <= 4
+    )
+
+
+def test_checkboxes_and_radios_sit_beside_their_labels_which_toggle_them(live_server, browser):
+    page = login(browser, live_server, "admin")
+    page.goto(f"{live_server}/admin/channels/shifang")
+    box, text = page.locator("#webhook_active"), page.get_by_text("推送 Webhook", exact=True)
+    assert beside(box, text)
+    was = box.is_checked()
+    text.click()
+    assert box.is_checked() is not was
+    assert page.locator("label:has(#webhook_active)").bounding_box()["height"] >= 32
+
+    page.goto(f"{live_server}/admin/calendar")
+    radios = page.locator("input[type=radio][name=kind]")
+    assert radios.count() == 2
+    for i in range(2):
+        radio = radios.nth(i)
+        label = page.locator(f"label:has(#{radio.get_attribute('id')})")
+        assert label.bounding_box()["height"] >= 32, "the hit area is too small"
+        caption = label.locator("span")
+        assert beside(radio, caption)
+        caption.click()
+        assert radio.is_checked()
+    first, second = (radios.nth(i).bounding_box() for i in range(2))
+    assert abs(first["x"] - second["x"]) <= 1 or abs(first["y"] - second["y"]) <= 1  # aligned
