@@ -148,3 +148,26 @@ def test_checkboxes_and_radios_sit_beside_their_labels_which_toggle_them(live_se
         assert radio.is_checked()
     first, second = (radios.nth(i).bounding_box() for i in range(2))
     assert abs(first["x"] - second["x"]) <= 1 or abs(first["y"] - second["y"]) <= 1  # aligned
+
+
+def test_a_case_prints_as_a_document(app, api, live_server, browser):
+    case = api("jinniu-clerk").file(title=LONG_TITLE).get_json()
+    page = login(browser, live_server, "shifang-clerk")
+    page.goto(f"{live_server}/cases/{case['id']}")
+    assert page.locator("#actions").is_visible()
+    page.emulate_media(media="print")
+    for selector in (".topbar", ".mainnav", ".lang", ".footer", "#actions", "main form", "button"):
+        shown = [e for e in page.locator(selector).all() if e.is_visible()]
+        assert shown == [], f"{selector} is printed"
+    heading = page.locator("h1")
+    assert heading.inner_text().startswith(case["number"]) and LONG_TITLE in heading.inner_text()
+    assert heading.bounding_box()["y"] < 40, "the case number is not at the top of the page"
+    colours = page.evaluate(
+        "() => [getComputedStyle(document.body).color, getComputedStyle(document.body).backgroundColor]"
+    )
+    assert colours == ["rgb(0, 0, 0)", "rgb(255, 255, 255)"]
+    assert (
+        page.locator("#deadlines tbody tr").first.evaluate("tr => getComputedStyle(tr).breakInside")
+        == "avoid"
+    )
+    assert page.pdf(format="A4")[:4] == b"%PDF"
