@@ -6,11 +6,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-secret-key-not-for-production"
+# The evidence file types the service recognises by their content (service/attachments/rules.py).
+ATTACHMENT_TYPES = ("pdf", "ofd", "jpeg", "png", "docx", "xlsx")
 
 
 class Settings(BaseSettings):
@@ -48,6 +50,15 @@ class Settings(BaseSettings):
     max_request_bytes: int = 1_000_000
     page_size: int = 20
 
+    # Evidence files (附件): the largest file, how many one upload form may carry, the types
+    # allowed (a comma-separated list in the environment: pdf,ofd,jpeg,png,docx,xlsx) and the
+    # folder they are kept in — empty means <instance_path>/attachments. Web and worker must
+    # share it.
+    attachment_max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    attachment_max_files: int = Field(default=10, ge=1)
+    attachment_types: str = ",".join(ATTACHMENT_TYPES)
+    attachment_path: str = ""
+
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_username: str = ""
@@ -65,6 +76,18 @@ class Settings(BaseSettings):
     delivery_backoff_max_seconds: float = Field(default=3600.0, gt=0)
     delivery_lease_seconds: float = Field(default=120.0, gt=0)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    @field_validator("attachment_types")
+    @classmethod
+    def _known_attachment_types(cls, value: str) -> str:
+        types = [part.strip().lower() for part in value.split(",") if part.strip()]
+        unknown = sorted(set(types) - set(ATTACHMENT_TYPES))
+        if unknown or not types:
+            raise ValueError(
+                f"REFERRAL_ATTACHMENT_TYPES must list some of {','.join(ATTACHMENT_TYPES)}"
+                + (f", not {','.join(unknown)}" if unknown else "")
+            )
+        return ",".join(types)
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
@@ -97,6 +120,18 @@ class Settings(BaseSettings):
     @property
     def queue_path(self) -> Path:
         return self.instance_path / "queue"
+
+    @property
+    def allowed_attachment_types(self) -> tuple[str, ...]:
+        return tuple(self.attachment_types.split(","))
+
+    @property
+    def attachment_folder(self) -> Path:
+        return (
+            Path(self.attachment_path)
+            if self.attachment_path
+            else self.instance_path / "attachments"
+        )
 
     @property
     def celery_broker_url(self) -> str:
