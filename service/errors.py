@@ -76,6 +76,12 @@ class PreconditionFailed(DomainError):
     title = N_("The case was changed by someone else")
 
 
+class ContentTooLarge(DomainError):
+    status = 413
+    slug = "too-large"
+    title = N_("Request body too large")
+
+
 class UnsupportedMediaType(DomainError):
     status = 415
     slug = "unsupported-media-type"
