@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from service.accounts.models import ApiToken, LoginFailure, User
 from service.api.models import IdempotencyRecord
+from service.attachments.models import CaseAttachment
 from service.audit.models import AuditEntry
 from service.calendar.models import CalendarOverride
 from service.cases.models import Case, CaseCounter, CaseEvent, CaseParty
@@ -19,6 +20,7 @@ __all__ = [
     "AuditEntry",
     "CalendarOverride",
     "Case",
+    "CaseAttachment",
     "CaseCounter",
     "CaseEvent",
     "CaseParty",

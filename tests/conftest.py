@@ -119,6 +119,7 @@ def own_database(pg_url: str, pg_settings: Settings, tmp_path):
 
 
 CASE_TABLES = (
+    "caseattachment",
     "idempotencyrecord",
     "delivery",
     "notification",
