@@ -59,6 +59,7 @@ def create_app(
     extensions.login_manager.init_app(app)
 
     from service.accounts.views import bp as accounts_bp
+    from service.attachments.views import bp as attachments_bp
     from service.api.openapi import docs_page
     from service.api.register import bp as api_bp
     from service.calendar.views import bp as calendar_bp
@@ -73,6 +74,7 @@ def create_app(
     app.register_blueprint(calendar_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(sla_bp)
+    app.register_blueprint(attachments_bp)
     app.register_blueprint(channels_admin_bp)
     app.register_blueprint(api_bp)
     extensions.csrf.exempt(api_bp)

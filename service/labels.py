@@ -110,4 +110,5 @@ FIELD = {
     "password": _l("Password"),
     "kind": _l("Kind"),
     "body": _l("Request body"),
+    "file": _l("Evidence file"),
 }

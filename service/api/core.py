@@ -41,6 +41,8 @@ class Operation:
     query: type[BaseModel] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     errors: tuple[int, ...] = ()
+    multipart: dict[str, str] | None = None  # a multipart/form-data body: file field → description
+    file_response: tuple[str, ...] = ()  # the answer is a file of one of these media types
 
 
 OPERATIONS: list[Operation] = []
@@ -81,6 +83,15 @@ def parse_body(model: Any) -> Any:
         raise domain_error_from(exc) from None
 
 
+def require_multipart() -> None:
+    """A file upload comes as multipart/form-data; the handler reads ``request.files`` itself,
+    after it has set the request's size limit."""
+    if request.mimetype != "multipart/form-data":
+        raise UnsupportedMediaType(
+            errors=[FieldError("body", N_("Send the file as multipart/form-data."))]
+        )
+
+
 def json_response(payload: Any, status: int = 200, headers: dict | None = None) -> Response:
     if isinstance(payload, BaseModel):
         payload = payload.model_dump(mode="json")
@@ -107,6 +118,8 @@ def operation(
     query: type[BaseModel] | None = None,
     headers: dict[str, str] | None = None,
     errors: tuple[int, ...] = (),
+    multipart: dict[str, str] | None = None,
+    file_response: tuple[str, ...] = (),
 ) -> Callable:
     def decorate(fn: Callable) -> Callable:
         @functools.wraps(fn)
@@ -119,6 +132,8 @@ def operation(
                     _authenticate()
                 if body is not None:
                     kwargs["body"] = parse_body(body)
+                if multipart is not None:
+                    require_multipart()
                 if query is not None:
                     try:
                         kwargs["params"] = query.model_validate(request.args.to_dict())
@@ -143,6 +158,8 @@ def operation(
                 query,
                 headers or {},
                 errors,
+                multipart,
+                file_response,
             )
         )
         bp.add_url_rule(rule, endpoint=fn.__name__, view_func=view, methods=[method])

@@ -102,9 +102,17 @@ def build_document() -> dict:
                 "required": True,
                 "content": {"application/json": {"schema": schemas.of(op.body, "validation")}},
             }
+        if op.multipart is not None:
+            item["requestBody"] = {"required": True, "content": _multipart(op.multipart)}
         responses: dict[str, Any] = {}
         if op.status == 204:
             responses["204"] = {"description": "No content"}
+        elif op.file_response:
+            binary = {"schema": {"type": "string", "format": "binary"}}
+            responses[str(op.status)] = {
+                "description": "The file",
+                "content": {media_type: binary for media_type in op.file_response},
+            }
         else:
             content = (
                 {"application/json": {"schema": schemas.of(op.response, "serialization")}}
@@ -113,7 +121,8 @@ def build_document() -> dict:
             )
             responses[str(op.status)] = {"description": "OK", "content": content}
         problem = {"application/problem+json": {"schema": {"$ref": REF.format(model="Problem")}}}
-        codes = set(op.errors) | ({400, 413, 415} if op.body is not None else set())
+        has_body = op.body is not None or op.multipart is not None
+        codes = set(op.errors) | ({400, 413, 415} if has_body else set())
         for code in sorted(codes):
             responses[str(code)] = {"description": "Problem", "content": problem}
         item["responses"] = responses
@@ -135,6 +144,15 @@ def build_document() -> dict:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }
+
+
+def _multipart(files: dict[str, str]) -> dict:
+    properties = {
+        name: {"type": "string", "format": "binary", "description": description}
+        for name, description in files.items()
+    }
+    schema = {"type": "object", "required": list(files), "properties": properties}
+    return {"multipart/form-data": {"schema": schema}}
 
 
 def _path_params(rule: str) -> list[str]:
