@@ -68,9 +68,11 @@ ENV PATH="/app/.venv/bin:${PATH}" \
 WORKDIR /app
 
 # Code and venv stay owned by root (read-only for the service); only the
-# instance folder (celery beat schedule, runtime files) is writable.
+# instance folder (celery beat schedule, runtime files) and the evidence files'
+# folder are writable. A new named volume mounted there copies this owner.
 COPY --from=builder /app /app
-RUN install -d -o referral -g referral -m 0750 /app/instance
+RUN install -d -o referral -g referral -m 0750 /app/instance \
+    && install -d -o referral -g referral -m 0750 /var/lib/referral/attachments
 
 USER referral
 
