@@ -10,8 +10,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from config import Settings, get_settings
-
-MAX_ROW_ID = 2**31 - 1
+from service.db import MAX_ROW_ID
 
 
 class RowIdConverter(IntegerConverter):
@@ -78,12 +77,26 @@ def create_app(
     app.register_blueprint(channels_admin_bp)
     app.register_blueprint(api_bp)
     extensions.csrf.exempt(api_bp)
+    _register_kinds(app)
     register_web(app)
     app.add_url_rule("/api/docs", "api_docs", docs_page)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     return app
+
+
+def _register_kinds(app: Flask) -> None:
+    """Each case kind's pages; and refuse to start while config/sla.toml and the kinds
+    disagree (a step no kind has, or a kind's step without a period)."""
+    from service.cases.kinds import registry
+    from service.sla.service import step_rules
+
+    kinds = registry()
+    kinds.check_steps(step_rules())
+    for kind in kinds:
+        if kind.blueprint is not None and kind.blueprint.name not in app.blueprints:
+            app.register_blueprint(kind.blueprint)
 
 
 def serving_app(settings: Settings | None = None, *, celery: Celery | None = None) -> Flask:

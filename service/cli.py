@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from flask.cli import AppGroup, FlaskGroup
 
 from config import PROJECT_ROOT, Settings, get_settings
 from service.accounts import demo as demo_data
@@ -66,7 +68,14 @@ def initialise(settings: Settings, *, demo: bool, echo=click.echo) -> dict:
     return summary
 
 
-@click.group()
+@click.group(
+    cls=FlaskGroup,
+    create_app=_app,
+    add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,  # the settings read .env themselves
+    set_debug_flag=False,
+)
 def main() -> None:
     """跨区域医保协作转办服务 — the referral service."""
     from pydantic import ValidationError
@@ -79,7 +88,7 @@ def main() -> None:
         ) from None
 
 
-@main.command()
+@main.command(with_appcontext=False)
 @click.option(
     "--demo", is_flag=True, help="Also create the demo users and sample cases (when empty)."
 )
@@ -88,37 +97,46 @@ def init(demo: bool) -> None:
     initialise(get_settings(), demo=demo)
 
 
-@main.group()
+@main.group(cls=AppGroup)
 def db() -> None:
     """Database migrations."""
 
 
-@db.command("upgrade")
+@db.command("upgrade", with_appcontext=False)
 def db_upgrade() -> None:
     """Apply every migration."""
     upgrade_database(get_settings())
     click.echo("database is up to date")
 
 
-@main.group()
+@main.group(cls=AppGroup)
 def user() -> None:
     """Add users, change passwords, disable accounts."""
 
 
-def _with_session(fn):
-    from service.db import get_session
-    from service.errors import DomainError
-    from service.i18n import translate_error
+def domain_errors(fn):
+    """A refused change is a one-line error naming the field, not a traceback."""
 
-    app = _app()
-    with app.app_context(), app.test_request_context():
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from service.errors import DomainError
+        from service.i18n import translate_error
+
         try:
-            return fn(get_session())
+            return fn(*args, **kwargs)
         except DomainError as error:
             messages = [f"{e.field}: {translate_error(e.message, e.params)}" for e in error.errors]
             raise click.ClickException(
                 "; ".join(messages) or translate_error(error.message, error.params)
             ) from None
+
+    return wrapper
+
+
+def _session():
+    from service.db import get_session
+
+    return get_session()
 
 
 @user.command("add")
@@ -132,20 +150,19 @@ def _with_session(fn):
 @click.option("--name", default="", help="Display name")
 @click.option("--email", default="")
 @click.password_option()
+@domain_errors
 def user_add(username: str, office: str, role: str, name: str, email: str, password: str) -> None:
     """Create a user."""
     from service.accounts import service
 
-    _with_session(
-        lambda db: service.add_user(
-            db,
-            username=username,
-            password=password,
-            office_code=office,
-            role=role,
-            display_name=name,
-            email=email,
-        )
+    service.add_user(
+        _session(),
+        username=username,
+        password=password,
+        office_code=office,
+        role=role,
+        display_name=name,
+        email=email,
     )
     click.echo(f"user {username} added")
 
@@ -153,25 +170,27 @@ def user_add(username: str, office: str, role: str, name: str, email: str, passw
 @user.command("passwd")
 @click.argument("username")
 @click.password_option()
+@domain_errors
 def user_passwd(username: str, password: str) -> None:
     """Set a user's password."""
     from service.accounts import service
 
-    _with_session(lambda db: service.set_password(db, username=username, password=password))
+    service.set_password(_session(), username=username, password=password)
     click.echo(f"password of {username} changed")
 
 
 @user.command("disable")
 @click.argument("username")
+@domain_errors
 def user_disable(username: str) -> None:
     """Disable a user and revoke their API tokens."""
     from service.accounts import service
 
-    _with_session(lambda db: service.set_active(db, username=username, active=False))
+    service.set_active(_session(), username=username, active=False)
     click.echo(f"user {username} disabled")
 
 
-@main.group()
+@main.group(cls=AppGroup)
 def calendar() -> None:
     """Working-day calendar: due dates and official holiday schedules."""
 
@@ -182,21 +201,23 @@ def calendar() -> None:
 @click.option(
     "--calendar-days", is_flag=True, help="Count calendar days (end moved past rest days)."
 )
+@domain_errors
 def calendar_due(start, n: int, calendar_days: bool) -> None:
     """Print the due date of a period of N working days starting on START (YYYY-MM-DD)."""
     from service.calendar import service
 
-    result = _with_session(lambda db: service.due(db, start.date(), n, calendar_days=calendar_days))
+    result = service.due(_session(), start.date(), n, calendar_days=calendar_days)
     click.echo(result.date.isoformat() + (" (provisional)" if result.provisional else ""))
 
 
 @calendar.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@domain_errors
 def calendar_import(file: Path) -> None:
     """Import overrides from a CSV file: date,kind,notice (kind: workday/班 or rest/休)."""
     from service.calendar import service
 
-    count = _with_session(lambda db: service.import_overrides(db, file))
+    count = service.import_overrides(_session(), file)
     click.echo(f"{count} calendar days imported from {file.name}")
 
 
@@ -218,7 +239,7 @@ def _print_banner(settings: Settings, procs: list[subprocess.Popen]) -> None:
     click.echo("\n".join(lines) + "\n")
 
 
-@main.command()
+@main.command(with_appcontext=False)
 @click.option("--workers", default=2, show_default=True, help="Web worker processes")
 def run(workers: int) -> None:
     """Start web + worker + beat together; Ctrl-C stops them all."""

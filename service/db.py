@@ -22,6 +22,8 @@ from sqlmodel import Session, create_engine
 log = logging.getLogger(__name__)
 
 AFTER_COMMIT = "after_commit_hooks"
+# The largest row id the databases hold (a 32-bit integer key): ids beyond it are simply 404.
+MAX_ROW_ID = 2**31 - 1
 # The offices' time zone: case-number years and working days are counted in it.
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import MultipleFileField
 from wtforms.validators import ValidationError
 
 from service.errors import DomainError
@@ -31,3 +32,8 @@ def no_control_characters(_form: FlaskForm, field) -> None:
     """WTForms validator: what cannot be stored is refused with a message, not a 500."""
     if isinstance(field.data, str) and has_control_characters(field.data):
         raise ValidationError(_l("Must not contain control characters."))
+
+
+def EvidenceField() -> MultipleFileField:  # noqa: N802 - reads as a field class in a form
+    """Several evidence files at once (checked by the attachments service, not here)."""
+    return MultipleFileField(_l("Evidence files"))

@@ -45,3 +45,12 @@ def translate_error(message: str, params: dict) -> str:
         return gettext(message, **params)
     except (KeyError, ValueError, TypeError):  # a message and its parameters out of step
         return gettext(message)
+
+
+def in_working_language(message: str, **params: object) -> str:
+    """A text kept for the offices (notification titles and bodies): in the service's default
+    language, whatever language the user who caused it reads the pages in."""
+    from flask_babel import force_locale
+
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")):
+        return gettext(message, **params)

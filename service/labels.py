@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
 from flask_babel import lazy_gettext as _l
 
 STATUS = {
@@ -12,7 +14,7 @@ STATUS = {
     "accepted": _l("Accepted"),
     "rejected": _l("Rejected"),
     "in_progress": _l("In progress"),
-    "on_hold": _l("On hold"),
+    "on_hold": _l("Work suspended"),
     "completed": _l("Completed"),
     "cancelled": _l("Cancelled"),
 }
@@ -26,7 +28,7 @@ ACTION = {
     "resubmit": _l("Resubmit"),
     "cancel": _l("Cancel request"),
     "start": _l("Start work"),
-    "hold": _l("Put on hold"),
+    "hold": _l("Suspend work"),
     "resume": _l("Resume"),
     "complete": _l("Complete"),
 }
@@ -41,7 +43,7 @@ DONE = {
     "resubmit": _l("resubmitted"),
     "cancel": _l("cancelled"),
     "start": _l("started work"),
-    "hold": _l("put the case on hold"),
+    "hold": _l("suspended work"),
     "resume": _l("resumed work"),
     "complete": _l("completed"),
     "remind": _l("deadline reminder sent"),
@@ -49,9 +51,46 @@ DONE = {
     "extension_request": _l("requested an extension"),
     "extension_approve": _l("approved the extension; new due date"),
     "extension_reject": _l("rejected the extension"),
+    "attach": _l("added an evidence file"),
 }
 
-KIND = {"general": _l("General cooperation request")}
+
+class _FromRegistry(Mapping):
+    """Labels the registered case kinds declare (msgids), translated when shown."""
+
+    def _labels(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def __getitem__(self, code: str):
+        return _l(self._labels()[code])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._labels())
+
+    def __len__(self) -> int:
+        return len(self._labels())
+
+
+class _KindLabels(_FromRegistry):
+    def _labels(self) -> dict[str, str]:
+        from service.cases.kinds import registry
+
+        return {k.code: k.label for k in registry()}
+
+
+class _EventLabels(_FromRegistry):
+    """The kinds' own events, then the ones every case shares (deadlines, digests)."""
+
+    def _labels(self) -> dict[str, str]:
+        from service.cases.kinds import registry
+
+        return {**registry().events(), **_SHARED_EVENTS}
+
+    def __getitem__(self, code: str):
+        return _SHARED_EVENTS[code] if code in _SHARED_EVENTS else _l(self._labels()[code])
+
+
+KIND = _KindLabels()
 
 ROLE = {
     "clerk": _l("Clerk"),
@@ -61,24 +100,16 @@ ROLE = {
     "admin": _l("Administrator"),
 }
 
-EVENT = {
-    "case.requested": _l("Request received"),
-    "case.resubmitted": _l("Request resubmitted"),
-    "case.received": _l("Request opened"),
-    "case.accepted": _l("Request accepted"),
-    "case.rejected": _l("Request rejected"),
-    "case.returned": _l("Returned for completion"),
-    "case.cancelled": _l("Request cancelled"),
-    "case.completed": _l("Request completed"),
-    "case.on_hold": _l("Put on hold"),
-    "case.resumed": _l("Work resumed"),
+_SHARED_EVENTS = {
     "sla.reminder": _l("Deadline reminder"),
     "sla.escalation": _l("Deadline passed"),
     "sla.extension_requested": _l("Extension to approve"),
+    "sla.extension_granted": _l("Deadline extended"),
     "ack.reminder": _l("Acknowledgement reminder"),
     "ack.escalation": _l("Acknowledgement overdue"),
     "digest": _l("Daily digest"),
 }
+EVENT = _EventLabels()
 
 CHANNEL = {"inbox": _l("Inbox"), "email": _l("E-mail"), "webhook": _l("Webhook")}
 

@@ -62,11 +62,14 @@ MESSAGES = {
 
 
 def domain_error_from(exc: ValidationError) -> ValidationFailed:
+    from service.cases.kinds import registry
+
+    kinds = set(registry().codes)
     errors = []
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ()) if not isinstance(p, int)]
         # A discriminated union puts the kind in the path: drop it so the field is the field.
-        if len(loc) > 1 and loc[0] in {"general", "registration", "transfer", "retiree", "clue"}:
+        if len(loc) > 1 and loc[0] in kinds:
             loc = loc[1:]
         if err["type"] in {"union_tag_invalid", "union_tag_not_found"}:
             loc = ["kind"]

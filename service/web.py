@@ -9,12 +9,14 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from service import labels
+from service.cases.kinds import registry
 from service.db import get_session
 from service.i18n import LOCALES, format_local
 
 
 def register_web(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = format_local
+    app.jinja_env.filters["action_label"] = lambda action: labels.ACTION.get(action, action)
     app.jinja_env.globals.update(labels=labels, get_locale=get_locale)
 
     @app.context_processor
@@ -23,7 +25,7 @@ def register_web(app: Flask) -> None:
 
         today = utcnow().astimezone(LOCAL_TZ).date()
         if not current_user.is_authenticated:
-            return {"unread_count": 0, "my_office": None, "today": today}
+            return {"unread_count": 0, "my_office": None, "today": today, "may_file": False}
         from service.notifications.service import unread_count
         from service.offices.models import Office
 
@@ -32,6 +34,7 @@ def register_web(app: Flask) -> None:
             "unread_count": unread_count(db, office_code=current_user.office_code),
             "my_office": db.get(Office, current_user.office_code),
             "today": today,
+            "may_file": bool(registry().with_forms(current_user.role)),
         }
 
     @app.context_processor

@@ -6,7 +6,8 @@ from flask import Response, g
 
 from service.accounts import service
 from service.accounts.models import TokenRead, TokenRequest
-from service.api.core import client_ip, json_response, operation, settings
+from service.api.core import json_response, operation, settings
+from service.audit.service import client_ip
 from service.db import get_session
 from service.i18n import local_time
 

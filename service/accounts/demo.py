@@ -51,8 +51,8 @@ def demo_logins() -> str:
 
 def load_demo(db: Session) -> dict:
     from service.accounts import service as accounts
-    from service.cases import service as cases
-    from service.cases.models import GeneralCaseCreate
+    from service.cases import flows
+    from service.general.models import GeneralCaseCreate
     from service.offices.service import all_offices
 
     users = {}
@@ -99,7 +99,7 @@ def load_demo(db: Session) -> dict:
     filed = []
     for username, to, title, description in samples:
         filed.append(
-            cases.file_general_request(
+            flows.file_case(
                 db,
                 actor=users[username],
                 data=GeneralCaseCreate(
@@ -107,8 +107,8 @@ def load_demo(db: Session) -> dict:
                 ),
             )
         )
-    cases.open_case(db, actor=users["jinniu-clerk"], case_id=filed[2].id)
-    cases.act(
+    flows.open_case(db, actor=users["jinniu-clerk"], case_id=filed[2].id)
+    flows.act(
         db, actor=users["jinniu-clerk"], case_id=filed[2].id, action="accept", note="已安排专人送达"
     )
     return {"users": len(users) + 1, "cases": len(filed)}

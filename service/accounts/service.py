@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -261,3 +262,11 @@ def update_profile(
     )
     session.commit()
     return user
+
+
+def users_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, User]:
+    """The users of ``ids`` (None and repeats ignored) in one query, by id."""
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    return {u.id: u for u in session.exec(select(User).where(User.id.in_(wanted)))}

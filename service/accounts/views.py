@@ -8,15 +8,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from service.accounts import service
 from service.accounts.forms import LoginForm, ProfileForm
+from service.audit.service import client_ip
 from service.db import get_session
 from service.errors import DomainError
 from service.forms import show_error
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
-
-
-def client_ip() -> str:
-    return request.remote_addr or ""
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -48,6 +48,30 @@ class Operation:
 OPERATIONS: list[Operation] = []
 
 
+class Deferred:
+    """A body type decided when it is first needed, not at import: the union of the case kinds
+    registered by then."""
+
+    def __init__(self, get: Callable[[], Any]) -> None:
+        self.get = get
+
+
+def resolve(annotation: Any) -> Any:
+    return annotation.get() if isinstance(annotation, Deferred) else annotation
+
+
+_ADAPTERS: dict[int, tuple[Any, TypeAdapter]] = {}
+
+
+def adapter(annotation: Any) -> TypeAdapter:
+    """One TypeAdapter per body type (building one costs more than validating with it)."""
+    annotation = resolve(annotation)
+    cached = _ADAPTERS.get(id(annotation))
+    if cached is None or cached[0] is not annotation:
+        cached = _ADAPTERS[id(annotation)] = (annotation, TypeAdapter(annotation))
+    return cached[1]
+
+
 def api_user() -> User:
     return g.api_user
 
@@ -78,7 +102,7 @@ def parse_body(model: Any) -> Any:
     if data is None:
         raise BadRequest(errors=[FieldError("body", N_("A JSON body is required."))])
     try:
-        return TypeAdapter(model).validate_python(data)
+        return adapter(model).validate_python(data)
     except ValidationError as exc:
         raise domain_error_from(exc) from None
 
@@ -170,10 +194,6 @@ def operation(
 
 def openapi_path(rule: str) -> str:
     return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule)
-
-
-def client_ip() -> str:
-    return request.remote_addr or ""
 
 
 def settings():

@@ -8,8 +8,8 @@ from flask import Response, render_template
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema
 
-from service import MAX_ROW_ID
-from service.api.core import OPERATIONS, bp, json_response, openapi_path
+from service.api.core import OPERATIONS, bp, json_response, openapi_path, resolve
+from service.db import MAX_ROW_ID
 
 REF = "#/components/schemas/{model}"
 
@@ -100,7 +100,7 @@ def build_document() -> dict:
         if op.body is not None:
             item["requestBody"] = {
                 "required": True,
-                "content": {"application/json": {"schema": schemas.of(op.body, "validation")}},
+                "content": {"application/json": {"schema": schemas.of(resolve(op.body), "validation")}},
             }
         if op.multipart is not None:
             item["requestBody"] = {"required": True, "content": _multipart(op.multipart)}

@@ -32,7 +32,7 @@ from service.attachments import rules
 from service.attachments.models import CaseAttachment
 from service.audit import service as audit
 from service.cases import service as cases
-from service.cases.models import Case, CaseEvent, CaseParty
+from service.cases.models import Case
 from service.db import utcnow
 from service.errors import N_, FieldError, NotFound, ValidationFailed
 
@@ -57,9 +57,7 @@ def storage_path(key: str) -> Path:
 
 
 def _party_offices(session: Session, case: Case) -> set[str]:
-    return set(
-        session.exec(select(CaseParty.office_code).where(CaseParty.case_id == case.id)).all()
-    )
+    return {office for office, _side in cases.parties_of(session, case.id)}
 
 
 def may_upload(session: Session, *, actor: User, case: Case) -> bool:
@@ -134,14 +132,8 @@ def add_attachment(
         office_code=actor.office_code,
     )
     session.add(attachment)
-    session.add(
-        CaseEvent(
-            case_id=case.id,
-            office_code=actor.office_code,
-            actor_id=actor.id,
-            action="attach",
-            note=shown,
-        )
+    cases.record_event(
+        session, case, actor=actor, action="attach", from_status=case.status, note=shown
     )
     session.flush()
     audit.record(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import has_request_context, request
 from sqlmodel import Session
 
 from service.audit.models import AuditEntry
@@ -30,3 +31,8 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def client_ip() -> str:
+    """The address a request came from, as the audit trail records it ("" outside requests)."""
+    return (request.remote_addr or "") if has_request_context() else ""

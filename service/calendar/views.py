@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from service.accounts.views import client_ip
+from service.audit.service import client_ip
 from service.calendar import service
 from service.calendar.forms import OverrideForm
 from service.db import get_session

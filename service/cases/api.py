@@ -1,23 +1,24 @@
-"""Cases over JSON: create (idempotent), read with ETag, list, timeline, actions with If-Match."""
+"""Cases of every kind over JSON: create (idempotent), read with ETag, list, timeline, actions
+with If-Match."""
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated
 
-from flask import Response, json, request
+from flask import Response, request
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import IntegrityError
 
-from service import MAX_ROW_ID
-from service.api.core import api_user, client_ip, json_response, operation
-from service.api.models import find_record
-from service.cases import service
-from service.cases.models import ActionRequest, Case, CaseCreate, CasePage, CaseRead, TimelineEntry
-from service.db import get_session
+from service.accounts.service import users_by_id
+from service.api import idempotency
+from service.api.core import Deferred, api_user, json_response, operation
+from service.audit.service import client_ip
+from service.cases import flows, service
+from service.cases.kinds import registry
+from service.cases.models import ActionRequest, Case, CasePage, CaseRead, TimelineEntry
+from service.db import MAX_ROW_ID, get_session
 from service.errors import N_, FieldError, ValidationFailed
 from service.i18n import local_time
-from service.validation import CleanText, has_control_characters
+from service.validation import CleanText
 
 
 class CaseQuery(BaseModel):
@@ -31,10 +32,15 @@ class CaseQuery(BaseModel):
     limit: int = Field(default=20, ge=1, le=100)
 
 
-def case_read(case: Case, users: dict | None = None) -> CaseRead:
+def case_read(case: Case, users: dict | None = None, *, with_details: bool = True) -> CaseRead:
     """The API's view of a case; ``users``: the readers already loaded (one query per page)."""
+    db = get_session()
     if users is None:
-        users = service.users_by_id(get_session(), {case.received_by})
+        users = users_by_id(db, {case.received_by})
+    kind = service.kind_of(case)
+    details = None
+    if with_details and kind.read_details is not None:
+        details = kind.read_details(service.details_of(db, case))
     return CaseRead(
         id=case.id,
         number=case.number,
@@ -48,6 +54,7 @@ def case_read(case: Case, users: dict | None = None) -> CaseRead:
         receiving_office=case.receiving_office,
         version=case.version,
         due_at=local_time(case.due_at),
+        details=details,
         received_at=local_time(case.received_at),
         received_by=users[case.received_by].display_name if case.received_by else None,
         created_at=local_time(case.created_at),
@@ -59,73 +66,33 @@ def _case_response(case: Case, status: int = 200, headers: dict | None = None) -
     return json_response(case_read(case), status, {"ETag": f'"{case.version}"', **(headers or {})})
 
 
-def _request_hash() -> str:
-    try:
-        canonical = json.dumps(json.loads(request.get_data()), sort_keys=True, ensure_ascii=False)
-    except ValueError:
-        canonical = request.get_data(as_text=True)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
 @operation(
     "/cases",
     "POST",
     summary="File a case (body discriminated on kind)",
     tag="cases",
-    body=CaseCreate,
+    body=Deferred(lambda: registry().create_type()),
     response=CaseRead,
     status=201,
-    headers={"Idempotency-Key": "A retry with the same key and body returns the first case."},
-    errors=(401, 403, 422),
+    headers={idempotency.HEADER: "A retry with the same key and body returns the first case."},
+    errors=(401, 403, 409, 422),
 )
 def create_case(body) -> Response:
     db = get_session()
     user = api_user()
-    key = request.headers.get("Idempotency-Key", "").strip()
-    idem = None
-    if key:
-        if len(key) > 200 or has_control_characters(key):
-            raise ValidationFailed(
-                errors=[
-                    FieldError("Idempotency-Key", N_("At most %(max)s characters."), {"max": 200})
-                ]
-            )
-        idem = service.IdempotencyKey(key, _request_hash())
-        replay = _replay(user.id, idem)
-        if replay is not None:
-            return replay
-    try:
-        case = service.file_general_request(
+    case, replayed = idempotency.create_once(
+        db,
+        user_id=user.id,
+        resource_type="case",
+        create=lambda idem: flows.file_case(
             db, actor=user, data=body, ip=client_ip(), idempotency=idem
-        )
-    except IntegrityError:
-        # The same key raced in from a parallel retry: answer with what that one created.
-        db.rollback()
-        replay = _replay(user.id, idem) if idem else None
-        if replay is None:
-            raise
-        return replay
-    return _case_response(case, 201, {"Location": f"/api/v1/cases/{case.id}"})
-
-
-def _replay(user_id: int, idem) -> Response | None:
-    db = get_session()
-    record = find_record(db, user_id=user_id, key=idem.key)
-    if record is None:
-        return None
-    if record.request_hash != idem.request_hash:
-        raise ValidationFailed(
-            errors=[
-                FieldError(
-                    "Idempotency-Key",
-                    N_("This key was already used with a different request body."),
-                )
-            ]
-        )
-    case = db.get(Case, record.resource_id)
-    return _case_response(
-        case, 201, {"Location": f"/api/v1/cases/{case.id}", "Idempotent-Replayed": "true"}
+        ),
+        load=lambda case_id: db.get(Case, case_id),
     )
+    headers = {"Location": f"/api/v1/cases/{case.id}"}
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return _case_response(case, 201, headers)
 
 
 @operation(
@@ -148,10 +115,10 @@ def list_cases(params: CaseQuery) -> Response:
     rows, next_cursor = service.list_cases(
         get_session(), actor=api_user(), flt=flt, cursor=params.cursor, limit=params.limit
     )
-    readers = service.users_by_id(get_session(), {c.received_by for c in rows})
+    readers = users_by_id(get_session(), {c.received_by for c in rows})
     return json_response(
         CasePage(
-            items=[case_read(c, readers) for c in rows],
+            items=[case_read(c, readers, with_details=False) for c in rows],
             next_cursor=str(next_cursor) if next_cursor else None,
         )
     )
@@ -166,7 +133,7 @@ def list_cases(params: CaseQuery) -> Response:
     errors=(401, 404),
 )
 def get_case(case_id: int) -> Response:
-    case = service.open_case(get_session(), actor=api_user(), case_id=case_id, ip=client_ip())
+    case = flows.open_case(get_session(), actor=api_user(), case_id=case_id, ip=client_ip())
     return _case_response(case)
 
 
@@ -182,7 +149,7 @@ def get_timeline(case_id: int) -> Response:
     db = get_session()
     case = service.get_visible(db, actor=api_user(), case_id=case_id)
     events = service.timeline(db, case=case)
-    users = service.users_by_id(db, {e.actor_id for e in events})
+    users = users_by_id(db, {e.actor_id for e in events})
     return json_response(
         [
             TimelineEntry(
@@ -193,6 +160,7 @@ def get_timeline(case_id: int) -> Response:
                 from_status=e.from_status,
                 to_status=e.to_status,
                 note=e.note,
+                previous=e.previous,
             )
             for e in events
         ]
@@ -200,16 +168,18 @@ def get_timeline(case_id: int) -> Response:
 
 
 def _if_match() -> int | None:
-    value = request.headers.get("If-Match", "").strip()
-    if not value or value == "*":
+    """The version named by ``If-Match`` (None: no header, or ``*``)."""
+    if not request.headers.get("If-Match", "").strip():
         return None
-    value = value.removeprefix("W/").strip('"')
-    try:
-        return int(value)
-    except ValueError:
+    condition = request.if_match
+    if condition.star_tag:
+        return None
+    tags = list(condition.as_set(include_weak=True))
+    if len(tags) != 1 or not (tags[0] or "").isdigit() or len(tags[0]) > 10:
         raise ValidationFailed(
             errors=[FieldError("If-Match", N_('Must be the case\'s ETag, e.g. "3".'))]
-        ) from None
+        )
+    return int(tags[0])
 
 
 @operation(
@@ -223,7 +193,7 @@ def _if_match() -> int | None:
     errors=(401, 403, 404, 409, 412, 422),
 )
 def take_action(case_id: int, action: str, body: ActionRequest) -> Response:
-    case = service.act(
+    case = flows.act(
         get_session(),
         actor=api_user(),
         case_id=case_id,
@@ -231,8 +201,7 @@ def take_action(case_id: int, action: str, body: ActionRequest) -> Response:
         reason=body.reason,
         note=body.note,
         expected_version=_if_match(),
-        title=body.title,
-        description=body.description,
+        changes={"title": body.title, "description": body.description},
         ip=client_ip(),
     )
     return _case_response(case)

@@ -1,31 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from service.forms import no_control_characters
-
-
-class GeneralRequestForm(FlaskForm):
-    receiving_office = SelectField(
-        _l("Receiving office"),
-        validators=[no_control_characters, DataRequired(_l("Please choose the receiving office."))],
-    )
-    title = StringField(
-        _l("Title"),
-        validators=[
-            no_control_characters,
-            DataRequired(_l("Please enter a title.")),
-            Length(max=200, message=_l("At most %(max)d characters.")),
-        ],
-    )
-    description = TextAreaField(
-        _l("Description"),
-        validators=[
-            no_control_characters,
-            Length(max=5000, message=_l("At most %(max)d characters.")),
-        ],
-    )
+from service.forms import EvidenceField, no_control_characters
 
 
 class ActionForm(FlaskForm):
@@ -59,3 +37,4 @@ class ActionForm(FlaskForm):
             Length(max=5000, message=_l("At most %(max)d characters.")),
         ],
     )
+    files = EvidenceField()

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict
-from pydantic import Field as PField
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import JSON, Column, Index, Text
 from sqlmodel import Field, SQLModel
 
-from service.cases.rules import CaseFacts, Status
 from service.db import utcnow
 from service.validation import clean_text
 
@@ -40,23 +37,15 @@ class Case(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-def case_facts(case: Case) -> CaseFacts:
-    """The values the pure rules decide on."""
-    return CaseFacts(
-        status=Status(case.status),
-        filing_office=case.filing_office,
-        receiving_office=case.receiving_office,
-        owner_office=case.owner_office,
-    )
-
-
 class CaseParty(SQLModel, table=True):
-    """An office that may see the case (filer, receiver, owner; later assisting offices)."""
+    """An office's part in a case (``rules.Side``: filer, receiver, owner, assisting,
+    designating, or a side of the kind's own). An office with any part sees the case; one
+    office may play several parts (the filer owns its case until someone accepts it)."""
 
     __table_args__ = (Index("ix_caseparty_office_case", "office_code", "case_id"),)
     case_id: int = Field(foreign_key="case.id", primary_key=True)
     office_code: str = Field(foreign_key="office.code", primary_key=True, max_length=32)
-    role: str = Field(max_length=16)
+    role: str = Field(primary_key=True, max_length=16)
 
 
 class CaseCounter(SQLModel, table=True):
@@ -78,26 +67,14 @@ class CaseEvent(SQLModel, table=True):
     from_status: str | None = Field(default=None, max_length=32)
     to_status: str | None = Field(default=None, max_length=32)
     note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # What the step replaced, e.g. the title and description before a resubmission.
+    previous: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 Title = clean_text(strip_whitespace=True, min_length=1, max_length=200)
 Description = clean_text(strip_whitespace=True, max_length=5000)
 OfficeCode = clean_text(strip_whitespace=True, min_length=1, max_length=32)
 Note = clean_text(strip_whitespace=True, max_length=2000)
-
-
-class GeneralCaseCreate(BaseModel):
-    """一般协办事项: a matter one office asks another to handle."""
-
-    model_config = ConfigDict(extra="forbid", title="GeneralCaseCreate")
-    kind: Literal["general"]
-    receiving_office: OfficeCode
-    title: Title
-    description: Description = ""
-
-
-# One member today; each later kind joins this union on ``kind``.
-CaseCreate = Annotated[GeneralCaseCreate, PField(discriminator="kind")]
 
 
 class CaseRead(BaseModel):
@@ -113,6 +90,7 @@ class CaseRead(BaseModel):
     receiving_office: str
     version: int
     due_at: datetime | None
+    details: dict | None = None
     received_at: datetime | None
     received_by: str | None
     created_at: datetime
@@ -132,6 +110,7 @@ class TimelineEntry(BaseModel):
     from_status: str | None
     to_status: str | None
     note: str
+    previous: dict | None = None
 
 
 class ActionRequest(BaseModel):

@@ -1,12 +1,15 @@
-"""The case state machine as a table: who may take which action from which status.
+"""The case state machine as data: each kind's table of who may take which action from which
+status, and what it leads to.
 
 Pure: takes plain values, returns the transition or raises a domain error a clerk understands.
+The tables themselves live with their kinds (``service/<kind>/rules.py``); this module knows no
+kind by name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from service.errors import N_, Conflict, FieldError, Forbidden, ValidationFailed
@@ -20,7 +23,7 @@ class Status(StrEnum):
     accepted = "accepted"
     rejected = "rejected"
     in_progress = "in_progress"
-    on_hold = "on_hold"
+    on_hold = "on_hold"  # 中止办理: work stands still, the clock is paused
     completed = "completed"
     cancelled = "cancelled"
 
@@ -29,15 +32,21 @@ FINAL = frozenset({Status.rejected, Status.completed, Status.cancelled})
 
 
 class Side(StrEnum):
-    """Which office of the case acts or is told."""
+    """The parts an office plays in a case. A kind may add sides of its own (a transfer's
+    transfer-out and transfer-in office); these are the ones every case understands."""
 
     filer = "filer"
     receiver = "receiver"
-    owner = "owner"
+    owner = "owner"  # the office that has the case in hand (the filer until someone accepts)
+    assisting = "assisting"  # asked to assist (协查); sees the case, answers its assist request
+    designating = "designating"  # the bureau designating jurisdiction (指定管辖)
 
 
-# Roles that work general requests; regional supervisors read, admins see no case content.
-CASE_WORKER_ROLES = frozenset({"clerk", "investigator", "supervisor"})
+# Sides that are one office at a time, mirrored on the case row for lists and the API.
+SINGLE_SIDES = (Side.filer, Side.receiver, Side.owner)
+
+# The roles that work cases in an office; regional supervisors read, admins see no case content.
+CASE_WORKERS = frozenset({"clerk", "investigator", "supervisor"})
 
 
 @dataclass(frozen=True)
@@ -45,139 +54,176 @@ class Transition:
     action: str
     sources: frozenset[Status]
     target: Status
-    by: Side
-    notify: Side | None
+    by: frozenset[str]  # sides that may take it
+    notify: frozenset[str] = frozenset()  # sides told about it (never the acting office)
+    roles: frozenset[str] = CASE_WORKERS
     reason_required: bool = False
-    owner_becomes: Side | None = None
+    confirm: bool = False  # the page asks "are you sure?" before it is sent
+    owner_becomes: str | None = None  # the side that owns the case afterwards
+    business_from: frozenset[str] | None = None  # business statuses it may be taken in
+    business_to: str | None = None  # the business status it leads to
+    automatic: bool = False  # happens by itself (the read receipt), never offered as a choice
+    waits: bool = True  # while it is possible, the case is "waiting for" the side that takes it
 
 
-def _t(
+def transition(
     action: str,
     sources: Iterable[Status],
     target: Status,
-    by: Side,
-    notify: Side | None,
+    *,
+    by: str | Iterable[str],
+    notify: str | Iterable[str] = (),
     **kw: object,
 ) -> Transition:
-    return Transition(action, frozenset(sources), target, by, notify, **kw)  # type: ignore[arg-type]
+    """A row of a kind's table: ``by`` and ``notify`` take a side or several."""
+    by_sides = frozenset([by] if isinstance(by, str) else by)
+    notify_sides = frozenset([notify] if isinstance(notify, str) else notify)
+    return Transition(action, frozenset(sources), target, by_sides, notify_sides, **kw)  # type: ignore[arg-type]
 
 
-OPEN_REQUEST = (Status.requested, Status.received)
+@dataclass(frozen=True)
+class Workflow:
+    """One kind's transitions, by action."""
 
-TRANSITIONS: dict[str, Transition] = {
-    t.action: t
-    for t in (
-        # the first time a receiving-office user opens the case: the filer's read receipt
-        _t("receive", [Status.requested], Status.received, Side.receiver, Side.filer),
-        _t(
-            "accept",
-            OPEN_REQUEST,
-            Status.accepted,
-            Side.receiver,
-            Side.filer,
-            owner_becomes=Side.receiver,
-        ),
-        _t(
-            "reject", OPEN_REQUEST, Status.rejected, Side.receiver, Side.filer, reason_required=True
-        ),
-        _t(
-            "return", OPEN_REQUEST, Status.returned, Side.receiver, Side.filer, reason_required=True
-        ),
-        _t("resubmit", [Status.returned], Status.requested, Side.filer, Side.receiver),
-        _t(
-            "cancel",
-            [Status.draft, *OPEN_REQUEST, Status.returned],
-            Status.cancelled,
-            Side.filer,
-            Side.receiver,
-        ),
-        _t("start", [Status.accepted], Status.in_progress, Side.owner, None),
-        # on hold pauses the step's clock; the reason is shown to the partner office
-        _t(
-            "hold",
-            [Status.accepted, Status.in_progress],
-            Status.on_hold,
-            Side.owner,
-            Side.filer,
-            reason_required=True,
-        ),
-        _t("resume", [Status.on_hold], Status.in_progress, Side.owner, Side.filer),
-        _t(
-            "complete",
-            [Status.accepted, Status.in_progress],
-            Status.completed,
-            Side.owner,
-            Side.filer,
-        ),
-    )
-}
+    transitions: Mapping[str, Transition]
+    sides: frozenset[str] = frozenset(Side)
 
-# Actions a user chooses; "receive" happens by itself when the case is opened.
-USER_ACTIONS = tuple(a for a in TRANSITIONS if a != "receive")
+    @classmethod
+    def of(cls, *rows: Transition, extra_sides: Iterable[str] = ()) -> Workflow:
+        table = {row.action: row for row in rows}
+        if len(table) != len(rows):
+            raise ValueError("an action appears twice in the table")
+        sides = frozenset(Side) | frozenset(extra_sides)
+        for row in rows:
+            unknown = (row.by | row.notify | {row.owner_becomes or Side.owner}) - sides
+            if unknown:
+                raise ValueError(f"action {row.action}: unknown sides {sorted(unknown)}")
+        return cls(table, sides)
+
+    @property
+    def user_actions(self) -> tuple[str, ...]:
+        return tuple(a for a, t in self.transitions.items() if not t.automatic)
+
+    @property
+    def statuses(self) -> frozenset[Status]:
+        reachable = {Status.requested}
+        for t in self.transitions.values():
+            reachable |= t.sources | {t.target}
+        return frozenset(reachable)
 
 
 @dataclass(frozen=True)
 class CaseFacts:
+    """The values the rules decide on: the case's state and who plays which part in it."""
+
+    kind: str
     status: Status
-    filing_office: str
-    receiving_office: str
-    owner_office: str
+    parties: frozenset[tuple[str, str]]  # (office code, side)
+    business_status: str | None = None
+
+    @classmethod
+    def build(
+        cls,
+        kind: str,
+        status: Status | str,
+        parties: Iterable[tuple[str, str]],
+        business_status: str | None = None,
+    ) -> CaseFacts:
+        return cls(kind, Status(status), frozenset(parties), business_status)
 
 
-def sides_of(case: CaseFacts, office: str) -> set[Side]:
-    sides = set()
-    if office == case.filing_office:
-        sides.add(Side.filer)
-    if office == case.receiving_office:
-        sides.add(Side.receiver)
-    if office == case.owner_office:
-        sides.add(Side.owner)
-    return sides
+def sides_of(case: CaseFacts, office: str) -> set[str]:
+    return {side for code, side in case.parties if code == office}
 
 
-def office_for(case: CaseFacts, side: Side) -> str:
-    return {
-        Side.filer: case.filing_office,
-        Side.receiver: case.receiving_office,
-        Side.owner: case.owner_office,
-    }[side]
+def offices_for(case: CaseFacts, side: str) -> list[str]:
+    """The offices on ``side`` (assisting offices may be several), in a stable order."""
+    return sorted(code for code, s in case.parties if s == side)
+
+
+def office_for(case: CaseFacts, side: str) -> str:
+    """The one office on a single-office side (filer, receiver, owner, or a kind's own)."""
+    offices = offices_for(case, side)
+    if len(offices) != 1:
+        raise ValueError(f"side {side} has {len(offices)} offices")
+    return offices[0]
+
+
+def _allowed(t: Transition, case: CaseFacts, office: str, role: str) -> bool:
+    return role in t.roles and bool(t.by & sides_of(case, office))
+
+
+def _in_state(t: Transition, case: CaseFacts) -> bool:
+    if case.status not in t.sources:
+        return False
+    return t.business_from is None or case.business_status in t.business_from
 
 
 def check_action(
-    case: CaseFacts, *, office: str, role: str, action: str, reason: str = ""
+    workflow: Workflow,
+    case: CaseFacts,
+    *,
+    office: str,
+    role: str,
+    action: str,
+    reason: str = "",
 ) -> Transition:
     """The transition ``action`` makes, or the reason it may not be taken."""
-    transition = TRANSITIONS.get(action)
-    if transition is None:
+    t = workflow.transitions.get(action)
+    if t is None:
         raise Conflict(N_("Unknown action “%(action)s”."), action=action)
-    if role not in CASE_WORKER_ROLES or transition.by not in sides_of(case, office):
+    if not _allowed(t, case, office, role):
         raise Forbidden(
             N_("Your office may not take the action “%(action)s” on this case."), action=action
         )
-    if case.status not in transition.sources:
+    if not _in_state(t, case):
         raise Conflict(
             N_("The action “%(action)s” is not possible while the case is “%(status)s”."),
             action=action,
             status=case.status.value,
         )
-    if transition.reason_required and not reason.strip():
+    if t.reason_required and not reason.strip():
         raise ValidationFailed(
             errors=[FieldError("reason", N_("A reason is required for this action."))]
         )
-    return transition
+    return t
 
 
-def available_actions(case: CaseFacts, *, office: str, role: str) -> list[str]:
-    allowed = []
-    for action in USER_ACTIONS:
-        transition = TRANSITIONS[action]
-        if (
-            role in CASE_WORKER_ROLES
-            and transition.by in sides_of(case, office)
-            and case.status in transition.sources
-        ):
-            allowed.append(action)
-    return allowed
+def available_actions(workflow: Workflow, case: CaseFacts, *, office: str, role: str) -> list[str]:
+    return [
+        action
+        for action in workflow.user_actions
+        if _allowed(workflow.transitions[action], case, office, role)
+        and _in_state(workflow.transitions[action], case)
+    ]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What taking a transition changes on the case, for the service to apply."""
+
+    status: Status
+    business_status: str | None
+    owner: str | None  # the new owner office, if ownership moves
+    notify: tuple[str, ...] = field(default=())
+
+
+def outcome(t: Transition, case: CaseFacts, *, acting_office: str) -> Outcome:
+    owner = office_for(case, t.owner_becomes) if t.owner_becomes else None
+    after = CaseFacts(
+        case.kind,
+        t.target,
+        case.parties
+        if owner is None
+        else frozenset(p for p in case.parties if p[1] != Side.owner) | {(owner, Side.owner)},
+        t.business_to or case.business_status,
+    )
+    recipients: list[str] = []
+    for side in sorted(t.notify):
+        for office in offices_for(after, side):
+            if office != acting_office and office not in recipients:
+                recipients.append(office)
+    return Outcome(t.target, t.business_to or case.business_status, owner, tuple(recipients))
 
 
 def case_number(prefix: str, year: int, sequence: int) -> str:

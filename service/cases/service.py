@@ -1,58 +1,28 @@
-"""Case transactions: filing, opening, acting and listing, each with its timeline event,
-audit entry and outbox rows in one commit."""
+"""The case core's own rows: numbers, parties, the case row's state and the timeline, visibility
+and lists. Every kind goes through these; ``flows.py`` composes them with clocks, notifications
+and the audit trail into one transaction per step."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import and_, exists, false, func, or_, update
+from sqlalchemy import and_, delete, exists, false, func, or_, update
 from sqlmodel import Session, select
 
 from service.accounts.models import Role, User
-from service.api.models import IdempotencyRecord
-from service.audit import service as audit
 from service.cases import rules
-from service.cases.models import (
-    Case,
-    CaseCounter,
-    CaseEvent,
-    CaseParty,
-    GeneralCaseCreate,
-    case_facts,
-)
-from service.cases.rules import Side, Status
+from service.cases.kinds import CaseKind, Filing, registry
+from service.cases.models import Case, CaseCounter, CaseEvent, CaseParty
+from service.cases.rules import CaseFacts, Side, Status
 from service.db import LOCAL_TZ, utcnow
-from service.errors import N_, Forbidden, NotFound, PreconditionFailed
+from service.errors import N_, NotFound, PreconditionFailed
+from service.i18n import in_working_language
 from service.notifications import service as notifications
 from service.offices import service as offices
 from service.offices.models import Office
-from service.sla import service as sla
 
-# Chinese texts of the notifications an event sends (the offices' working language).
-EVENT_TITLES = {
-    "case.requested": "{office}发来协办请求：{number} {title}",
-    "case.resubmitted": "{office}已补正并重新提交：{number} {title}",
-    "case.received": "{office}已查阅：{number} {title}",
-    "case.accepted": "{office}已受理：{number} {title}",
-    "case.rejected": "{office}不予受理：{number} {title}",
-    "case.returned": "{office}退回补正：{number} {title}",
-    "case.cancelled": "{office}已撤回：{number} {title}",
-    "case.completed": "{office}已办结：{number} {title}",
-    "case.on_hold": "{office}已中止办理（暂停计时）：{number} {title}",
-    "case.resumed": "{office}已恢复办理：{number} {title}",
-}
-ACTION_EVENTS = {
-    "receive": "case.received",
-    "accept": "case.accepted",
-    "reject": "case.rejected",
-    "return": "case.returned",
-    "resubmit": "case.resubmitted",
-    "cancel": "case.cancelled",
-    "complete": "case.completed",
-    "start": "case.started",
-    "hold": "case.on_hold",
-    "resume": "case.resumed",
-}
+FINAL_VALUES = [s.value for s in rules.FINAL]
 
 
 def visibility(session: Session, actor: User):
@@ -61,6 +31,24 @@ def visibility(session: Session, actor: User):
         return false()
     codes = offices.overseen_offices(session, office_code=actor.office_code)
     return exists().where(CaseParty.case_id == Case.id, CaseParty.office_code.in_(codes))
+
+
+def kind_of(case: Case) -> CaseKind:
+    return registry().get(case.kind)
+
+
+def parties_of(session: Session, case_id: int) -> list[tuple[str, str]]:
+    return [
+        (p.office_code, p.role)
+        for p in session.exec(select(CaseParty).where(CaseParty.case_id == case_id))
+    ]
+
+
+def facts(session: Session, case: Case) -> CaseFacts:
+    """The values the pure rules decide on."""
+    return CaseFacts.build(
+        case.kind, case.status, parties_of(session, case.id), case.business_status
+    )
 
 
 def _next_number(session: Session, office: Office) -> str:
@@ -79,192 +67,55 @@ def _next_number(session: Session, office: Office) -> str:
     return rules.case_number(office.number_prefix, year, counter.last)
 
 
-def _event(
-    session: Session,
-    case: Case,
-    actor: User | None,
-    action: str,
-    from_status: str | None,
-    note: str = "",
-    office: str | None = None,
-) -> CaseEvent:
-    event = CaseEvent(
-        case_id=case.id,
-        office_code=office or (actor.office_code if actor else case.owner_office),
-        actor_id=actor.id if actor else None,
-        action=action,
-        from_status=from_status,
-        to_status=case.status,
-        note=note,
-    )
-    session.add(event)
-    return event
-
-
-def _notify(session: Session, case: Case, *, event: str, to_office: str, from_office: str) -> None:
-    sender = session.get(Office, from_office)
-    template = EVENT_TITLES.get(event)
-    if template is None:
-        return
-    notifications.enqueue(
-        session,
-        event=event,
-        case_id=case.id,
-        recipient_office=to_office,
-        sender_office=from_office,
-        title=template.format(office=sender.short_name, number=case.number, title=case.title),
-        body=case.description[:500],
-    )
-
-
-@dataclass(frozen=True)
-class IdempotencyKey:
-    key: str
-    request_hash: str
-
-
-def file_general_request(
-    session: Session,
-    *,
-    actor: User,
-    data: GeneralCaseCreate,
-    ip: str = "",
-    idempotency: IdempotencyKey | None = None,
-) -> Case:
-    """File a 一般协办事项; with ``idempotency`` the key is stored in the same commit."""
-    if actor.role not in rules.CASE_WORKER_ROLES:
-        raise Forbidden(N_("Your role may not file requests."))
-    receiver = offices.require_partner(
-        session,
-        office_code=data.receiving_office,
-        field="receiving_office",
-        own_office=actor.office_code,
-    )
+def create(session: Session, *, kind: CaseKind, actor: User, filing: Filing) -> Case:
+    """The case row, its parties and the kind's detail row (flushed, not committed)."""
     filer = session.get(Office, actor.office_code)
     now = utcnow()
     case = Case(
         number=_next_number(session, filer),
-        kind="general",
-        title=data.title,
-        description=data.description,
+        kind=kind.code,
+        title=filing.title,
+        description=filing.description,
         filing_office=filer.code,
         owner_office=filer.code,
-        receiving_office=receiver.code,
+        receiving_office=filing.receiving_office,
         status=Status.requested,
+        business_status=filing.business_status,
         created_by=actor.id,
         created_at=now,
         updated_at=now,
     )
     session.add(case)
     session.flush()
-    session.add(CaseParty(case_id=case.id, office_code=filer.code, role=Side.filer))
-    session.add(CaseParty(case_id=case.id, office_code=receiver.code, role=Side.receiver))
-    _event(session, case, actor, "file", None)
-    sla.on_status_change(session, case=case, from_status=None, to_status=case.status)
-    audit.record(
-        session,
-        action="case.file",
-        object_type="case",
-        object_id=case.id,
-        user=actor,
-        ip=ip,
-        number=case.number,
-        receiving_office=receiver.code,
-    )
-    _notify(session, case, event="case.requested", to_office=receiver.code, from_office=filer.code)
-    if idempotency is not None:
-        session.add(
-            IdempotencyRecord(
-                user_id=actor.id,
-                key=idempotency.key,
-                request_hash=idempotency.request_hash,
-                resource_type="case",
-                resource_id=case.id,
-            )
-        )
-    session.commit()
+    parties = {
+        (filer.code, Side.filer),
+        (filer.code, Side.owner),
+        (filing.receiving_office, Side.receiver),
+        *filing.parties,
+    }
+    for office, side in sorted(parties):
+        session.add(CaseParty(case_id=case.id, office_code=office, role=side))
+    if filing.details is not None:
+        filing.details.case_id = case.id
+        session.add(filing.details)
+    session.flush()
     return case
 
 
-def get_visible(session: Session, *, actor: User, case_id: int) -> Case:
-    case = session.exec(
-        select(Case).where(Case.id == case_id, visibility(session, actor))
-    ).one_or_none()
-    if case is None:
-        raise NotFound(N_("No such case."))
-    return case
+def details_of(session: Session, case: Case):
+    model = kind_of(case).detail_model
+    return session.get(model, case.id) if model is not None else None
 
 
-def open_case(session: Session, *, actor: User, case_id: int, ip: str = "") -> Case:
-    """The case as the actor sees it; the receiving office's first look is the read receipt."""
-    case = get_visible(session, actor=actor, case_id=case_id)
-    changed = False
-    if (
-        case.status == Status.requested
-        and case.received_at is None
-        and actor.office_code == case.receiving_office
-        and actor.role in rules.CASE_WORKER_ROLES
-    ):
-        _apply(session, case, actor=actor, action="receive", ip=ip)
-        changed = True
-    if actor.office_code in (case.filing_office, case.receiving_office, case.owner_office):
-        read = notifications.mark_case_items_read(session, actor=actor, case_id=case.id)
-        changed = changed or read > 0
-    if changed:
-        session.commit()
-    return case
+def add_party(session: Session, case: Case, *, office: str, side: str) -> None:
+    """Give ``office`` a part in the case (an assisting office, a designating bureau)."""
+    if session.get(CaseParty, (case.id, office, side)) is None:
+        session.add(CaseParty(case_id=case.id, office_code=office, role=side))
 
 
-def act(
-    session: Session,
-    *,
-    actor: User,
-    case_id: int,
-    action: str,
-    reason: str = "",
-    note: str = "",
-    expected_version: int | None = None,
-    title: str | None = None,
-    description: str | None = None,
-    ip: str = "",
-) -> Case:
-    case = session.exec(
-        select(Case).where(Case.id == case_id, visibility(session, actor)).with_for_update()
-    ).one_or_none()
-    if case is None:
-        raise NotFound(N_("No such case."))
-    if expected_version is not None and expected_version != case.version:
-        raise PreconditionFailed(
-            N_("The case is at version %(current)s, not %(expected)s: reload it and try again."),
-            current=case.version,
-            expected=expected_version,
-        )
-    if action == "resubmit":
-        if title:
-            case.title = title
-        if description is not None:
-            case.description = description
-    _apply(session, case, actor=actor, action=action, reason=reason, note=note, ip=ip)
-    session.commit()
-    return case
-
-
-def _apply(
-    session: Session,
-    case: Case,
-    *,
-    actor: User,
-    action: str,
-    reason: str = "",
-    note: str = "",
-    ip: str = "",
-) -> None:
-    transition = rules.check_action(
-        case_facts(case), office=actor.office_code, role=actor.role, action=action, reason=reason
-    )
-    from_status = case.status
-    now = utcnow()
-    # Optimistic lock: a concurrent change of the same version makes this update match no row.
+def apply(session: Session, case: Case, *, outcome: rules.Outcome) -> None:
+    """Move the case row to the outcome of a transition, guarded by its version: a concurrent
+    change of the same version makes this update match no row."""
     result = session.execute(
         update(Case)
         .where(Case.id == case.id, Case.version == case.version)
@@ -277,40 +128,84 @@ def _apply(
             N_("The case was changed by someone else: reload it and try again.")
         )
     case.version += 1
-    case.status = transition.target
-    case.updated_at = now
-    if transition.owner_becomes is not None:
-        case.owner_office = rules.office_for(case_facts(case), transition.owner_becomes)
-        session.merge(CaseParty(case_id=case.id, office_code=case.owner_office, role=Side.owner))
-    if action == "receive":
-        case.received_at, case.received_by = now, actor.id
+    case.status = outcome.status
+    case.business_status = outcome.business_status
+    case.updated_at = utcnow()
+    if outcome.owner is not None and outcome.owner != case.owner_office:
+        session.execute(
+            delete(CaseParty).where(CaseParty.case_id == case.id, CaseParty.role == Side.owner)
+        )
+        session.add(CaseParty(case_id=case.id, office_code=outcome.owner, role=Side.owner))
+        case.owner_office = outcome.owner
     session.add(case)
-    sla.on_status_change(
-        session, case=case, from_status=from_status, to_status=case.status, reason=reason
-    )
-    text = "\n".join(part for part in (reason, note) if part)
-    _event(session, case, actor, action, from_status, text)
-    audit.record(
-        session,
-        action=f"case.{action}",
-        object_type="case",
-        object_id=case.id,
-        user=actor,
-        ip=ip,
+
+
+def set_due(session: Session, case: Case, due_at: datetime | None) -> None:
+    case.due_at = due_at
+    session.add(case)
+
+
+def record_event(
+    session: Session,
+    case: Case,
+    *,
+    actor: User | None,
+    action: str,
+    from_status: str | None,
+    note: str = "",
+    office: str | None = None,
+    previous: dict | None = None,
+) -> CaseEvent:
+    """A timeline entry: who did what, from which status to which (the case's current one)."""
+    event = CaseEvent(
+        case_id=case.id,
+        office_code=office or (actor.office_code if actor else case.owner_office),
+        actor_id=actor.id if actor else None,
+        action=action,
         from_status=from_status,
         to_status=case.status,
-        reason=reason,
+        note=note,
+        previous=previous,
     )
-    if transition.notify is not None:
-        recipient = rules.office_for(case_facts(case), transition.notify)
-        if recipient != actor.office_code:
-            _notify(
-                session,
-                case,
-                event=ACTION_EVENTS[action],
-                to_office=recipient,
-                from_office=actor.office_code,
-            )
+    session.add(event)
+    return event
+
+
+def notify(
+    session: Session,
+    case: Case,
+    *,
+    action: str,
+    to_offices: list[str] | tuple[str, ...],
+    from_office: str,
+    body: str | None = None,
+) -> None:
+    """Tell ``to_offices`` about ``action`` in the words the case's kind gives it."""
+    text = kind_of(case).events.get(action)
+    if text is None:
+        return
+    sender = session.get(Office, from_office)
+    title = in_working_language(
+        text.title, office=sender.short_name, number=case.number, title=case.title
+    )
+    for office in to_offices:
+        notifications.enqueue(
+            session,
+            event=text.event,
+            case_id=case.id,
+            recipient_office=office,
+            sender_office=from_office,
+            title=title,
+            body=(case.description if body is None else body)[:500],
+        )
+
+
+def get_visible(session: Session, *, actor: User, case_id: int, lock: bool = False) -> Case:
+    query = select(Case).where(Case.id == case_id, visibility(session, actor))
+    case = session.exec(query.with_for_update() if lock else query).one_or_none()
+    if case is None:
+        raise NotFound(N_("No such case."))
+    return case
 
 
 @dataclass
@@ -321,6 +216,7 @@ class CaseFilter:
     q: str | None = None
     open_only: bool = False
     overdue: bool = False
+    waiting: bool = False  # only cases waiting for the actor's office
     by_urgency: bool = False  # most urgent deadline first
 
 
@@ -331,21 +227,17 @@ def _filtered(session: Session, actor: User, flt: CaseFilter):
     if flt.status:
         query = query.where(Case.status == flt.status)
     if flt.open_only:
-        query = query.where(Case.status.not_in([s.value for s in rules.FINAL]))
+        query = query.where(Case.status.not_in(FINAL_VALUES))
     if flt.office:
         query = query.where(
-            or_(
-                Case.filing_office == flt.office,
-                Case.receiving_office == flt.office,
-                Case.owner_office == flt.office,
-            )
+            exists().where(CaseParty.case_id == Case.id, CaseParty.office_code == flt.office)
         )
     if flt.overdue:
         query = query.where(
-            Case.due_at.is_not(None),
-            Case.due_at < utcnow(),
-            Case.status.not_in([s.value for s in rules.FINAL]),
+            Case.due_at.is_not(None), Case.due_at < utcnow(), Case.status.not_in(FINAL_VALUES)
         )
+    if flt.waiting:
+        query = query.where(waiting_condition(actor))
     if flt.q:
         pattern = f"%{flt.q.strip()}%"
         query = query.where(or_(Case.number.ilike(pattern), Case.title.ilike(pattern)))
@@ -384,21 +276,26 @@ def page_cases(
 
 
 def waiting_condition(actor: User):
-    """SQL condition: open cases where the actor's office owes the next step, derived from the
-    transition table (the office is on the side that may take some action in that status)."""
-    if actor.role not in rules.CASE_WORKER_ROLES:
-        return false()
-    column = {
-        Side.filer: Case.filing_office,
-        Side.receiver: Case.receiving_office,
-        Side.owner: Case.owner_office,
-    }
-    clauses = [
-        and_(column[t.by] == actor.office_code, Case.status.in_([s.value for s in t.sources]))
-        for t in (rules.TRANSITIONS[a] for a in rules.USER_ACTIONS)
-        if t.action != "cancel"  # the filer may always withdraw; that is not "waiting for it"
-    ]
-    return or_(*clauses)
+    """SQL condition: open cases where the actor's office owes the next step, derived from every
+    kind's transition table (the office plays a side that may take an action in that state)."""
+    clauses = []
+    for kind in registry():
+        for t in kind.workflow.transitions.values():
+            if t.automatic or not t.waits or actor.role not in t.roles:
+                continue
+            clause = and_(
+                Case.kind == kind.code,
+                Case.status.in_([s.value for s in t.sources]),
+                exists().where(
+                    CaseParty.case_id == Case.id,
+                    CaseParty.office_code == actor.office_code,
+                    CaseParty.role.in_(sorted(t.by)),
+                ),
+            )
+            if t.business_from is not None:
+                clause = and_(clause, Case.business_status.in_(sorted(t.business_from)))
+            clauses.append(clause)
+    return or_(*clauses) if clauses else false()
 
 
 def count_waiting(session: Session, *, actor: User) -> int:
@@ -417,12 +314,7 @@ def timeline(session: Session, *, case: Case) -> list[CaseEvent]:
     )
 
 
-def actions_for(case: Case, actor: User) -> list[str]:
-    return rules.available_actions(case_facts(case), office=actor.office_code, role=actor.role)
-
-
-def users_by_id(session: Session, ids: set[int | None]) -> dict[int, User]:
-    ids = {i for i in ids if i}
-    if not ids:
-        return {}
-    return {u.id: u for u in session.exec(select(User).where(User.id.in_(ids)))}
+def actions_for(session: Session, case: Case, actor: User) -> list[str]:
+    return rules.available_actions(
+        kind_of(case).workflow, facts(session, case), office=actor.office_code, role=actor.role
+    )

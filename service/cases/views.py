@@ -1,4 +1,4 @@
-"""Case pages: the office home, the list, the new-request form and the case page."""
+"""Case pages: the office home, the list, the form chooser and each kind's form, the case page."""
 
 from __future__ import annotations
 
@@ -10,11 +10,14 @@ from flask_login import current_user, login_required
 from pydantic import ValidationError
 
 from service import labels
-from service.accounts.views import client_ip
-from service.cases import service
-from service.cases.forms import ActionForm, GeneralRequestForm
-from service.cases.models import GeneralCaseCreate
-from service.cases.rules import Status
+from service.accounts.models import Role
+from service.accounts.service import users_by_id
+from service.attachments.views import accepts_uploads
+from service.audit.service import client_ip
+from service.cases import flows, service
+from service.cases.forms import ActionForm
+from service.cases.kinds import UnknownKind, registry
+from service.cases.rules import FINAL, Side, Status, offices_for
 from service.db import get_session
 from service.errors import DomainError, NotFound
 from service.forms import show_error
@@ -34,7 +37,7 @@ def _office_names() -> dict[str, str]:
 @login_required
 def home():
     db = get_session()
-    if current_user.role == "admin":
+    if current_user.role == Role.admin:
         return render_template("cases/admin_home.html")
     open_cases, _cursor = service.list_cases(
         db, actor=current_user, flt=service.CaseFilter(open_only=True), limit=10
@@ -66,12 +69,13 @@ def case_list():
     office = args.get("office") or None
     all_offices = offices.all_offices(db)
     flt = service.CaseFilter(
-        kind=kind if kind in labels.KIND else None,
+        kind=kind if kind in registry() else None,
         status=status if status in labels.STATUS else None,
         office=office if office in {o.code for o in all_offices} else None,
         q="".join(c for c in (args.get("q") or "") if c.isprintable()).strip()[:100] or None,
         open_only=args.get("open") == "1",
         overdue=args.get("overdue") == "1",
+        waiting=args.get("waiting") == "1",
         by_urgency=args.get("sort") == "urgency",
     )
     try:
@@ -90,28 +94,44 @@ def case_list():
         flt=flt,
         offices=all_offices,
         office_names={o.code: o.short_name for o in all_offices},
+        kinds=list(registry()),
     )
 
 
-@bp.route("/cases/new", methods=["GET", "POST"])
+@bp.get("/cases/new")
 @login_required
-def new_request():
+def choose_kind():
+    """The form chooser: the kinds the user's role may file."""
+    kinds = registry().with_forms(current_user.role)
+    if not kinds:
+        abort(404)
+    return render_template("cases/choose.html", kinds=kinds)
+
+
+@bp.route("/cases/new/<kind_code>", methods=["GET", "POST"])
+@login_required
+@accepts_uploads()
+def new_case(kind_code: str):
     db = get_session()
-    form = GeneralRequestForm()
-    partners = offices.partner_offices(db, office_code=current_user.office_code)
-    form.receiving_office.choices = [("", _("— choose —"))] + [(o.code, o.name) for o in partners]
+    try:
+        kind = registry().get(kind_code)
+    except UnknownKind:
+        abort(404)
+    if current_user.role not in kind.filing_roles or kind.form is None:
+        abort(404)
+    form = kind.form()
+    context = kind.form_context(form, db, current_user) if kind.form_context else {}
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                data = GeneralCaseCreate(
-                    kind="general",
-                    receiving_office=form.receiving_office.data,
-                    title=form.title.data,
-                    description=form.description.data or "",
-                )
-                case = service.file_general_request(
-                    db, actor=current_user, data=data, ip=client_ip()
+                data = kind.create_model.model_validate(kind.form_data(form))
+                case = flows.file_case(
+                    db,
+                    actor=current_user,
+                    data=data,
+                    ip=client_ip(),
+                    attach=_uploads(form),
                 )
             except ValidationError as exc:
                 show_error(form, domain_error_from(exc))
@@ -125,12 +145,23 @@ def new_request():
                 return redirect(url_for("cases.detail", case_id=case.id))
         else:
             status = 422
-    agreements = {
-        o.code: offices.agreement_between(db, current_user.office_code, o.code) for o in partners
-    }
     return render_template(
-        "cases/new.html", form=form, agreements=agreements, office_names=_office_names()
+        "cases/new.html", kind=kind, form=form, office_names=_office_names(), **context
     ), status
+
+
+def _uploads(form):
+    """Evidence files posted with a form, attached in the same transaction as the step."""
+    files = [
+        f for f in (getattr(form, "files", None) and form.files.data or []) if f and f.filename
+    ]
+    if not files:
+        return None
+    from service.attachments import service as attachments
+
+    return lambda case: attachments.attach_uploads(
+        get_session(), actor=current_user, case=case, files=files, ip=client_ip()
+    )
 
 
 @bp.get("/cases/<id:case_id>")
@@ -138,7 +169,7 @@ def new_request():
 def detail(case_id: int):
     db = get_session()
     try:
-        case = service.open_case(db, actor=current_user, case_id=case_id, ip=client_ip())
+        case = flows.open_case(db, actor=current_user, case_id=case_id, ip=client_ip())
     except NotFound:
         abort(404)
     return _render_detail(case, ActionForm(formdata=None))
@@ -147,9 +178,10 @@ def detail(case_id: int):
 def _render_detail(case, form: ActionForm, status: int = 200):
     db = get_session()
     events = service.timeline(db, case=case)
-    users = service.users_by_id(
-        db, {e.actor_id for e in events} | {case.received_by, case.created_by}
-    )
+    users = users_by_id(db, {e.actor_id for e in events} | {case.received_by, case.created_by})
+    kind = service.kind_of(case)
+    actions = service.actions_for(db, case, current_user)
+    facts = service.facts(db, case)
     form.version.data = str(case.version)
     if not form.title.data:
         form.title.data = case.title
@@ -160,12 +192,16 @@ def _render_detail(case, form: ActionForm, status: int = 200):
         case=case,
         events=events,
         users=users,
-        actions=service.actions_for(case, current_user),
+        actions=actions,
+        transitions=kind.workflow.transitions,
+        needs_reason=[a for a in actions if kind.workflow.transitions[a].reason_required],
         form=form,
+        kind=kind,
+        assisting=offices_for(facts, Side.assisting),
         office_names=_office_names(),
         agreement=offices.agreement_between(db, case.filing_office, case.receiving_office),
         clocks=sla.clocks_of(db, case=case),
-        final=Status(case.status) in service.rules.FINAL,
+        final=Status(case.status) in FINAL,
         receipts=notifications.receipts(
             db, sender_office=current_user.office_code, case_id=case.id
         ),
@@ -174,6 +210,7 @@ def _render_detail(case, form: ActionForm, status: int = 200):
 
 @bp.post("/cases/<id:case_id>/act")
 @login_required
+@accepts_uploads()
 def act(case_id: int):
     db = get_session()
     form = ActionForm()
@@ -183,7 +220,7 @@ def act(case_id: int):
         except ValueError:
             version = None
         try:
-            case = service.act(
+            case = flows.act(
                 db,
                 actor=current_user,
                 case_id=case_id,
@@ -191,11 +228,14 @@ def act(case_id: int):
                 reason=(form.reason.data or "").strip(),
                 note=(form.note.data or "").strip(),
                 expected_version=version,
-                title=(form.title.data or "").strip() or None,
-                description=(form.description.data or "").strip()
-                if form.description.data is not None
-                else None,
+                changes={
+                    "title": (form.title.data or "").strip() or None,
+                    "description": (form.description.data or "").strip()
+                    if form.description.data is not None
+                    else None,
+                },
                 ip=client_ip(),
+                attach=_uploads(form) if form.action.data == "resubmit" else None,
             )
         except NotFound:
             abort(404)

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from service.accounts.views import client_ip
+from service.audit.service import client_ip
 from service.db import get_session
 from service.errors import DomainError, NotFound
 from service.forms import show_error

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from service import MAX_ROW_ID
-from service.api.core import api_user, client_ip, json_response, operation
+from service.accounts.service import users_by_id
+from service.api.core import api_user, json_response, operation
+from service.audit.service import client_ip
 from service.cases import service as cases
-from service.cases.service import users_by_id
-from service.db import get_session
+from service.db import MAX_ROW_ID, get_session
 from service.i18n import local_time
 from service.notifications import service
 from service.notifications.models import (

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from service.accounts.views import client_ip
-from service.cases.service import users_by_id
+from service.accounts.service import users_by_id
+from service.audit.service import client_ip
 from service.db import get_session
 from service.errors import NotFound
 from service.notifications import service

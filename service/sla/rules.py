@@ -10,6 +10,7 @@ import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 
 from service.calendar.rules import (
@@ -19,11 +20,34 @@ from service.calendar.rules import (
     add_working_days,
     working_days_between,
 )
-from service.cases.rules import Side
 
 Lookup = Callable[[date], DayInfo]
 UNITS = ("working", "calendar")
 CONFIDENCE = ("L", "R", "C")
+
+
+class ClockStatus(StrEnum):
+    running = "running"
+    paused = "paused"
+    met = "met"
+    breached = "breached"
+
+
+ACTIVE = (ClockStatus.running, ClockStatus.paused)
+
+
+class ExtensionStatus(StrEnum):
+    requested = "requested"
+    approved = "approved"
+    rejected = "rejected"
+
+
+class Approver(StrEnum):
+    """Who approves an extension of a step: a supervisor of the office that owes it, or a
+    regional supervisor of the bureau over that office."""
+
+    supervisor = "supervisor"
+    regional_supervisor = "regional_supervisor"
 
 
 @dataclass(frozen=True)
@@ -31,7 +55,7 @@ class StepRule:
     kind: str
     step: str
     title: str
-    owed_by: Side
+    owed_by: str  # a side of the case (the kind's registry entry knows its sides)
     days: int
     unit: str
     confidence: str
@@ -39,7 +63,7 @@ class StepRule:
     ends_on: frozenset[str]
     pauses_on: frozenset[str]
     extension_days: int = 0
-    extension_approval: str = "supervisor"
+    extension_approval: Approver = Approver.supervisor
 
 
 def parse_rules(text: str) -> list[StepRule]:
@@ -53,12 +77,19 @@ def parse_rules(text: str) -> list[StepRule]:
             raise ValueError(f"sla step {name}: confidence must be one of {CONFIDENCE}")
         if not isinstance(row.get("days"), int) or row["days"] < 1:
             raise ValueError(f"sla step {name}: days must be a positive whole number")
+        approval = row.get("extension_approval", Approver.supervisor)
+        if approval not in tuple(Approver):
+            raise ValueError(
+                f"sla step {name}: extension_approval must be one of {tuple(map(str, Approver))}"
+            )
+        if not row.get("owed_by"):
+            raise ValueError(f"sla step {name}: owed_by names the side that owes the step")
         rules.append(
             StepRule(
                 kind=row["kind"],
                 step=row["step"],
                 title=row.get("title", row["step"]),
-                owed_by=Side(row["owed_by"]),
+                owed_by=str(row["owed_by"]),
                 days=row["days"],
                 unit=row["unit"],
                 confidence=row["confidence"],
@@ -66,7 +97,7 @@ def parse_rules(text: str) -> list[StepRule]:
                 ends_on=frozenset(row.get("ends_on", [])),
                 pauses_on=frozenset(row.get("pauses_on", [])),
                 extension_days=int(row.get("extension_days", 0)),
-                extension_approval=row.get("extension_approval", "supervisor"),
+                extension_approval=Approver(approval),
             )
         )
     return rules

@@ -1,30 +1,33 @@
-"""SLA clocks in transactions: started, paused, resumed and stopped with the case's status,
-extended with a supervisor's approval, and swept daily for reminders and escalations."""
+"""SLA clocks: started, paused, resumed and stopped with the case's status, extended with a
+supervisor's approval, and found due for reminders and escalations. Only the clock tables are
+written here; the case's own rows (due date, timeline) change in ``service.cases.flows``."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from config import CONFIG_DIR
 from service.accounts.models import Role, User
-from service.audit import service as audit
 from service.calendar import service as calendar
 from service.calendar.rules import is_working_day
 from service.cases import rules as case_rules
-from service.cases.models import Case, CaseEvent, case_facts
+from service.cases.models import Case
 from service.db import LOCAL_TZ, utcnow
 from service.errors import N_, Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from service.i18n import in_working_language
 from service.notifications import service as notifications
 from service.notifications.models import Notification
+from service.offices import service as offices
 from service.offices.models import Office
 from service.sla import rules
 from service.sla.models import AckAlert, CaseClock, ClockAlert, ClockExtension
-
-ACTIVE = ("running", "paused")
+from service.sla.rules import ACTIVE, Approver, ClockStatus, ExtensionStatus
 
 
 @lru_cache
@@ -44,6 +47,10 @@ def rule_for(kind: str, step: str) -> rules.StepRule:
     raise KeyError(f"no SLA rule for {kind}/{step}")
 
 
+def is_working_day_on(session: Session, day: date) -> bool:
+    return is_working_day(day, calendar.lookup(session))
+
+
 def local_today() -> date:
     return utcnow().astimezone(LOCAL_TZ).date()
 
@@ -61,20 +68,27 @@ def active_clocks(session: Session, case_id: int) -> list[CaseClock]:
 
 
 def on_status_change(
-    session: Session, *, case: Case, from_status: str | None, to_status: str, reason: str = ""
-) -> None:
-    """Start, pause, resume or stop the case's step clocks; part of the caller's transaction."""
+    session: Session,
+    *,
+    case: Case,
+    facts: case_rules.CaseFacts,
+    from_status: str | None,
+    to_status: str,
+    reason: str = "",
+) -> datetime | None:
+    """Start, pause, resume or stop the case's step clocks (part of the caller's transaction);
+    returns the nearest due time of its running clocks, the case's ``due_at``."""
     clocks = {c.step: c for c in active_clocks(session, case.id)}
     changes = rules.clock_changes(
         step_rules(),
         kind=case.kind,
         from_status=from_status,
         to_status=to_status,
-        running={s for s, c in clocks.items() if c.status == "running"},
-        paused={s for s, c in clocks.items() if c.status == "paused"},
+        running={s for s, c in clocks.items() if c.status == ClockStatus.running},
+        paused={s for s, c in clocks.items() if c.status == ClockStatus.paused},
     )
     if not changes:
-        return
+        return nearest_due(session, case.id)
     lookup = calendar.lookup(session)
     today, now = local_today(), utcnow()
     for change in changes:
@@ -82,12 +96,11 @@ def on_status_change(
         clock = clocks.get(change.step)
         if change.change == "start":
             due = rules.due_after(today, rule.days, rule.unit, lookup)
-            owing = case_rules.office_for(case_facts(case), rule.owed_by)
             session.add(
                 CaseClock(
                     case_id=case.id,
                     step=rule.step,
-                    owing_office=owing,
+                    owing_office=case_rules.office_for(facts, rule.owed_by),
                     unit=rule.unit,
                     days=rule.days,
                     started_at=now,
@@ -96,28 +109,27 @@ def on_status_change(
                 )
             )
         elif change.change == "pause":
-            clock.status, clock.paused_at, clock.pause_reason = "paused", now, reason
+            clock.status, clock.paused_at, clock.pause_reason = ClockStatus.paused, now, reason
         elif change.change == "resume":
             shifted = rules.shift_for_pause(
                 clock.due_on, clock.paused_at.astimezone(LOCAL_TZ).date(), today, rule.unit, lookup
             )
             clock.due_on, clock.provisional = shifted.date, clock.provisional or shifted.provisional
-            clock.status, clock.paused_at = "running", None
+            clock.status, clock.paused_at = ClockStatus.running, None
         else:
             remaining = rules.remaining_days(clock.due_on, today, rule.unit, lookup)
-            clock.status = "met" if remaining >= 0 else "breached"
+            clock.status = ClockStatus.met if remaining >= 0 else ClockStatus.breached
             clock.overdue_days = max(0, -remaining)
             clock.stopped_at = now
         if clock is not None:
             session.add(clock)
     session.flush()
-    _refresh_due(session, case)
+    return nearest_due(session, case.id)
 
 
-def _refresh_due(session: Session, case: Case) -> None:
-    running = [c for c in active_clocks(session, case.id) if c.status == "running"]
-    case.due_at = end_of_day(min(c.due_on for c in running)) if running else None
-    session.add(case)
+def nearest_due(session: Session, case_id: int) -> datetime | None:
+    running = [c for c in active_clocks(session, case_id) if c.status == ClockStatus.running]
+    return end_of_day(min(c.due_on for c in running)) if running else None
 
 
 @dataclass
@@ -126,6 +138,7 @@ class ClockView:
     rule: rules.StepRule
     remaining: int | None  # None while paused or stopped
     pending_extension: ClockExtension | None
+    extended_days: int = 0  # granted by approved extensions, on top of ``clock.days``
 
 
 def clocks_of(session: Session, *, case: Case) -> list[ClockView]:
@@ -138,15 +151,22 @@ def clocks_of(session: Session, *, case: Case) -> list[ClockView]:
         rule = rule_for(case.kind, clock.step)
         remaining = (
             rules.remaining_days(clock.due_on, today, clock.unit, lookup)
-            if clock.status == "running"
+            if clock.status == ClockStatus.running
             else None
         )
         pending = session.exec(
             select(ClockExtension).where(
-                ClockExtension.clock_id == clock.id, ClockExtension.status == "requested"
+                ClockExtension.clock_id == clock.id,
+                ClockExtension.status == ExtensionStatus.requested,
             )
         ).first()
-        views.append(ClockView(clock, rule, remaining, pending))
+        granted = session.exec(
+            select(func.coalesce(func.sum(ClockExtension.days), 0)).where(
+                ClockExtension.clock_id == clock.id,
+                ClockExtension.status == ExtensionStatus.approved,
+            )
+        ).one()
+        views.append(ClockView(clock, rule, remaining, pending, granted))
     return views
 
 
@@ -159,28 +179,12 @@ def remaining_for(session: Session, cases: list[Case]) -> dict[int, tuple[int, s
     today = local_today()
     result: dict[int, tuple[int, str]] = {}
     for clock in session.exec(
-        select(CaseClock).where(CaseClock.case_id.in_(ids), CaseClock.status == "running")
+        select(CaseClock).where(CaseClock.case_id.in_(ids), CaseClock.status == ClockStatus.running)
     ):
         days = rules.remaining_days(clock.due_on, today, clock.unit, lookup)
         if clock.case_id not in result or days < result[clock.case_id][0]:
             result[clock.case_id] = (days, clock.unit)
     return result
-
-
-def _event(
-    session: Session, case: Case, *, office: str, actor: User | None, action: str, note: str
-) -> None:
-    session.add(
-        CaseEvent(
-            case_id=case.id,
-            office_code=office,
-            actor_id=actor.id if actor else None,
-            action=action,
-            from_status=case.status,
-            to_status=case.status,
-            note=note,
-        )
-    )
 
 
 def _clock_for_extension(session: Session, case: Case, actor: User) -> CaseClock:
@@ -191,9 +195,10 @@ def _clock_for_extension(session: Session, case: Case, actor: User) -> CaseClock
 
 
 def request_extension(
-    session: Session, *, actor: User, case: Case, reason: str, ip: str = ""
-) -> ClockExtension:
-    if actor.role not in case_rules.CASE_WORKER_ROLES:
+    session: Session, *, actor: User, case: Case, reason: str
+) -> tuple[ClockExtension, CaseClock]:
+    """Ask to extend the step the actor's office owes (flushed, not committed)."""
+    if actor.role not in case_rules.CASE_WORKERS:
         raise Forbidden(N_("Your role may not request extensions."))
     if not reason.strip():
         raise ValidationFailed(
@@ -203,64 +208,49 @@ def request_extension(
     rule = rule_for(case.kind, clock.step)
     if rule.extension_days < 1:
         raise Conflict(N_("This deadline cannot be extended."))
-    if (
-        clock.extended
-        or session.exec(
-            select(ClockExtension).where(
-                ClockExtension.clock_id == clock.id, ClockExtension.status == "requested"
-            )
-        ).first()
-    ):
+    if clock.extended or _pending(session, clock.id):
         raise Conflict(N_("An extension of this deadline was already requested."))
     extension = ClockExtension(
         clock_id=clock.id, requested_by=actor.id, reason=reason.strip(), days=rule.extension_days
     )
     session.add(extension)
     session.flush()
-    _event(
-        session,
-        case,
-        office=actor.office_code,
-        actor=actor,
-        action="extension_request",
-        note=reason.strip(),
-    )
-    audit.record(
-        session,
-        action="sla.extension_request",
-        object_type="case",
-        object_id=case.id,
-        user=actor,
-        ip=ip,
-        step=clock.step,
-        reason=reason.strip(),
-    )
-    notifications.enqueue(
-        session,
-        event="sla.extension_requested",
-        case_id=case.id,
-        recipient_office=actor.office_code,
-        sender_office=actor.office_code,
-        title=f"延期申请待负责人审批：{case.number} {case.title}",
-        body=reason.strip(),
-    )
-    session.commit()
-    return extension
+    return extension, clock
+
+
+def _pending(session: Session, clock_id: int) -> ClockExtension | None:
+    return session.exec(
+        select(ClockExtension).where(
+            ClockExtension.clock_id == clock_id,
+            ClockExtension.status == ExtensionStatus.requested,
+        )
+    ).first()
+
+
+def may_decide(session: Session, actor: User, rule: rules.StepRule, owing_office: str) -> bool:
+    """The step's ``extension_approval``: a supervisor of the owing office, or a regional
+    supervisor of a bureau over it."""
+    if rule.extension_approval == Approver.regional_supervisor:
+        return actor.role == Role.regional_supervisor and owing_office in (
+            offices.overseen_offices(session, office_code=actor.office_code) - {actor.office_code}
+        )
+    return actor.role == Role.supervisor and actor.office_code == owing_office
 
 
 def decide_extension(
-    session: Session, *, actor: User, case: Case, extension_id: int, approve: bool, ip: str = ""
-) -> ClockExtension:
+    session: Session, *, actor: User, case: Case, extension_id: int, approve: bool
+) -> tuple[ClockExtension, CaseClock]:
+    """Approve (the due date moves) or reject a requested extension (flushed, not committed)."""
     extension = session.get(ClockExtension, extension_id)
     clock = session.get(CaseClock, extension.clock_id) if extension else None
     if extension is None or clock is None or clock.case_id != case.id:
         raise NotFound()
-    if actor.role != Role.supervisor or actor.office_code != clock.owing_office:
+    if not may_decide(session, actor, rule_for(case.kind, clock.step), clock.owing_office):
         raise Forbidden(N_("Only a supervisor of the office that owes the step may decide."))
-    if extension.status != "requested":
+    if extension.status != ExtensionStatus.requested:
         raise Conflict(N_("This extension was already decided."))
     now = utcnow()
-    extension.status = "approved" if approve else "rejected"
+    extension.status = ExtensionStatus.approved if approve else ExtensionStatus.rejected
     extension.decided_by, extension.decided_at = actor.id, now
     if approve:
         lookup = calendar.lookup(session)
@@ -271,34 +261,30 @@ def decide_extension(
         session.add(clock)
     session.add(extension)
     session.flush()
-    _refresh_due(session, case)
-    action = "extension_approve" if approve else "extension_reject"
-    note = str(extension.new_due_on) if approve else ""
-    _event(session, case, office=actor.office_code, actor=actor, action=action, note=note)
-    audit.record(
-        session,
-        action=f"sla.{action}",
-        object_type="case",
-        object_id=case.id,
-        user=actor,
-        ip=ip,
-        step=clock.step,
-        new_due_on=note,
-    )
-    session.commit()
-    return extension
+    return extension, clock
 
 
-def sweep(session: Session, *, today: date | None = None, window: int = 2) -> dict[str, int]:
-    """Remind the owing office when a step is due within ``window`` working days, escalate to
-    it and its supervising bureau once overdue; at most one of each per clock and day, and
-    nothing on rest days."""
-    today = today or local_today()
+@dataclass
+class Alert:
+    """A reminder or escalation due today about one running clock (its row already added)."""
+
+    clock: CaseClock
+    rule: rules.StepRule
+    kind: str  # reminder, escalation
+    remaining: int
+    recipients: list[str]
+
+
+def due_alerts(session: Session, *, today: date, window: int) -> Iterator[Alert]:
+    """Reminders for steps due within ``window`` working days (to the owing office) and
+    escalations for overdue ones (to it and its supervising bureau): at most one of each per
+    clock and day, none on rest days. The caller records each and commits."""
     lookup = calendar.lookup(session)
-    counts = {"reminder": 0, "escalation": 0}
     if not is_working_day(today, lookup):
-        return counts
-    for clock in list(session.exec(select(CaseClock).where(CaseClock.status == "running"))):
+        return
+    for clock in list(
+        session.exec(select(CaseClock).where(CaseClock.status == ClockStatus.running))
+    ):
         remaining = rules.remaining_days(clock.due_on, today, clock.unit, lookup)
         kind = rules.alert_for(remaining, window=window)
         if (
@@ -313,48 +299,22 @@ def sweep(session: Session, *, today: date | None = None, window: int = 2) -> di
         ):
             continue
         case = session.get(Case, clock.case_id)
-        rule = rule_for(case.kind, clock.step)
         session.add(ClockAlert(clock_id=clock.id, kind=kind, sent_on=today, remaining=remaining))
-        if kind == "reminder":
-            title = f"期限提醒：{case.number} {rule.title}，剩余 {remaining} 个工作日（{clock.due_on} 到期）"
-            note = f"{rule.title}：{clock.due_on} 到期"
-            recipients = [clock.owing_office]
-        else:
-            title = (
-                f"已超期：{case.number} {rule.title}，{clock.due_on} 到期，已超期 {-remaining} 天"
-            )
-            note = f"{rule.title}：已超期 {-remaining} 天"
+        recipients = [clock.owing_office]
+        if kind == "escalation":
             owing = session.get(Office, clock.owing_office)
-            recipients = [clock.owing_office] + (
-                [owing.supervisor] if owing and owing.supervisor else []
-            )
-        _event(
-            session,
-            case,
-            office=clock.owing_office,
-            actor=None,
-            action="remind" if kind == "reminder" else "escalate",
-            note=note,
-        )
-        for office in recipients:
-            notifications.enqueue(
-                session,
-                event=f"sla.{kind}",
-                case_id=case.id,
-                recipient_office=office,
-                sender_office=None,
-                title=title,
-                requires_ack=kind == "escalation",
-            )
-        counts[kind] += 1
-        session.commit()
-    counts.update(_sweep_acknowledgements(session, today=today, lookup=lookup))
-    return counts
+            recipients += [owing.supervisor] if owing and owing.supervisor else []
+        yield Alert(clock, rule_for(case.kind, clock.step), kind, remaining, recipients)
 
 
-def _sweep_acknowledgements(session: Session, *, today: date, lookup) -> dict[str, int]:
+def sweep_acknowledgements(session: Session, *, today: date) -> dict[str, int]:
+    """Remind, then escalate, notifications nobody acknowledged in time (``[acknowledgement]``
+    in config/sla.toml); at most one of each per notification and day."""
+    lookup = calendar.lookup(session)
     rule = ack_rule()
     counts = {"ack_reminder": 0, "ack_escalation": 0}
+    if not is_working_day(today, lookup):
+        return counts
     waiting = session.exec(
         select(Notification).where(
             Notification.requires_ack,
@@ -389,7 +349,9 @@ def _sweep_acknowledgements(session: Session, *, today: date, lookup) -> dict[st
                 case_id=item.case_id,
                 recipient_office=office_code,
                 sender_office=None,
-                title=f"待确认收悉（{due} 到期）：{item.title}",
+                title=in_working_language(
+                    N_("To acknowledge (due %(due)s): %(title)s"), due=due, title=item.title
+                ),
             )
         counts[f"ack_{kind}"] += 1
         session.commit()
@@ -406,7 +368,9 @@ def send_digests(session: Session, *, today: date | None = None, window: int = 2
     since = end_of_day(_previous_working_day(today, lookup))
     sent = 0
     for office in session.exec(select(Office).where(Office.kind == "office").order_by(Office.code)):
-        title = f"每日办理提醒 {today.isoformat()}：{office.name}"
+        title = in_working_language(
+            N_("Daily reminder %(day)s: %(office)s"), day=today.isoformat(), office=office.name
+        )
         if session.exec(
             select(Notification).where(
                 Notification.event == "digest",
@@ -425,7 +389,7 @@ def send_digests(session: Session, *, today: date | None = None, window: int = 2
         soon, late = [], []
         for clock in session.exec(
             select(CaseClock).where(
-                CaseClock.owing_office == office.code, CaseClock.status == "running"
+                CaseClock.owing_office == office.code, CaseClock.status == ClockStatus.running
             )
         ):
             remaining = rules.remaining_days(clock.due_on, today, clock.unit, lookup)
@@ -435,17 +399,42 @@ def send_digests(session: Session, *, today: date | None = None, window: int = 2
                 soon.append((clock, remaining))
         if not (new or soon or late):
             continue
-        lines = [f"新收到 {len(new)} 件，即将到期 {len(soon)} 件，已超期 {len(late)} 件。", ""]
-        lines += [f"新收到：{c.number} {c.title}" for c in new]
+        lines = [
+            in_working_language(
+                N_("%(new)s received, %(soon)s due soon, %(late)s overdue."),
+                new=len(new),
+                soon=len(soon),
+                late=len(late),
+            ),
+            "",
+        ]
+        lines += [
+            in_working_language(
+                N_("Received: %(number)s %(title)s"), number=c.number, title=c.title
+            )
+            for c in new
+        ]
         for clock, remaining in soon:
             case = session.get(Case, clock.case_id)
             lines.append(
-                f"即将到期（剩余 {remaining} 个工作日，{clock.due_on}）：{case.number} {case.title}"
+                in_working_language(
+                    N_("Due soon (%(n)s working days left, %(due)s): %(number)s %(title)s"),
+                    n=remaining,
+                    due=clock.due_on,
+                    number=case.number,
+                    title=case.title,
+                )
             )
         for clock, remaining in late:
             case = session.get(Case, clock.case_id)
             lines.append(
-                f"已超期 {-remaining} 天（{clock.due_on} 到期）：{case.number} {case.title}"
+                in_working_language(
+                    N_("%(n)s days overdue (due %(due)s): %(number)s %(title)s"),
+                    n=-remaining,
+                    due=clock.due_on,
+                    number=case.number,
+                    title=case.title,
+                )
             )
         notifications.enqueue(
             session,

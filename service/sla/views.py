@@ -6,12 +6,12 @@ from flask import Blueprint, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from service.accounts.views import client_ip
+from service.audit.service import client_ip
+from service.cases import flows
 from service.cases import service as cases
 from service.db import get_session
 from service.errors import DomainError, NotFound
 from service.forms import show_error
-from service.sla import service
 from service.sla.forms import ExtensionDecisionForm, ExtensionRequestForm
 
 bp = Blueprint("sla", __name__, template_folder="templates")
@@ -34,7 +34,7 @@ def request_extension(case_id: int):
         flash(_("Please give a reason for the extension."), "error")
         return redirect(url_for("cases.detail", case_id=case_id))
     try:
-        service.request_extension(
+        flows.request_extension(
             db, actor=current_user, case=case, reason=form.reason.data or "", ip=client_ip()
         )
     except DomainError as error:
@@ -53,7 +53,7 @@ def decide_extension(case_id: int, extension_id: int):
     form = ExtensionDecisionForm()
     if form.validate_on_submit():
         try:
-            service.decide_extension(
+            flows.decide_extension(
                 db,
                 actor=current_user,
                 case=case,

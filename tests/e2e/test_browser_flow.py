@@ -22,7 +22,8 @@ def login(browser, base: str, username: str):
 def test_request_round_trip_in_the_browser(live_server, browser, worker, tmp_path):
     base = live_server
     jinniu = login(browser, base, "jinniu-clerk")
-    jinniu.click("text=新建协办请求")
+    jinniu.click("#new-request-link")
+    jinniu.click("#kinds a[href$='/cases/new/general']")
     jinniu.select_option("#receiving_office", "shifang")
     jinniu.fill("#title", "协助核实参保人异地就医记录")
     jinniu.fill("#description", "请协助核实 2026 年 10 月的住院结算记录。")

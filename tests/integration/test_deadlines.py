@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
+from service.cases import flows
 from service.db import get_db
 from service.notifications.models import Notification
 from service.sla import service as sla
@@ -102,17 +103,17 @@ def test_sweep_reminds_then_escalates_once_a_day_and_never_on_rest_days(app, api
     monday = date(2026, 11, 23)
     with get_db(app).session() as db, app.app_context():
         set_due(app, case["id"], date(2026, 11, 24))
-        assert sla.sweep(db, today=monday, window=2)["reminder"] == 1
-        assert sla.sweep(db, today=monday, window=2)["reminder"] == 0  # once a day
+        assert flows.sweep_deadlines(db, today=monday, window=2)["reminder"] == 1
+        assert flows.sweep_deadlines(db, today=monday, window=2)["reminder"] == 0  # once a day
         assert notifications_of(app, case["id"], "sla.reminder") == ["shifang"]
 
         set_due(app, case["id"], date(2026, 11, 20))
-        assert sla.sweep(db, today=monday, window=2)["escalation"] == 1
-        assert sla.sweep(db, today=monday, window=2)["escalation"] == 0
+        assert flows.sweep_deadlines(db, today=monday, window=2)["escalation"] == 1
+        assert flows.sweep_deadlines(db, today=monday, window=2)["escalation"] == 0
         assert notifications_of(app, case["id"], "sla.escalation") == ["shifang", "deyang"]
-        assert sla.sweep(db, today=date(2026, 11, 28), window=2) == {"reminder": 0, "escalation": 0}
+        assert flows.sweep_deadlines(db, today=date(2026, 11, 28), window=2) == {"reminder": 0, "escalation": 0}
         assert (
-            sla.sweep(db, today=date(2026, 11, 24), window=2)["escalation"] == 1
+            flows.sweep_deadlines(db, today=date(2026, 11, 24), window=2)["escalation"] == 1
         )  # next working day
     timeline = jinniu.get(f"/cases/{case['id']}/timeline").get_json()
     assert [e["action"] for e in timeline].count("escalate") == 2

@@ -34,8 +34,8 @@ def test_a_user_opts_in_to_email_on_the_settings_page(client, auth, app):
 
 def test_escalations_are_mailed_to_the_supervisors_even_without_opting_in(own_database):
     from service.accounts import service as accounts
+    from service.cases import flows
     from service.notifications import service as notifications
-    from service.sla import service as sla
     from tests.integration.test_channels import SmtpSink, web_app
     from tests.integration.test_deadlines import set_due
 
@@ -62,7 +62,7 @@ def test_escalations_are_mailed_to_the_supervisors_even_without_opting_in(own_da
             ).all()
             assert [d.channel for d in filed] == ["inbox"]
             set_due(app, case["id"], date(2026, 11, 20))
-            assert sla.sweep(db, today=date(2026, 11, 23))["escalation"] == 1
+            assert flows.sweep_deadlines(db, today=date(2026, 11, 23))["escalation"] == 1
             mails = db.exec(
                 select(Delivery)
                 .join(Notification)

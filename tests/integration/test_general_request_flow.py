@@ -107,7 +107,7 @@ def test_filer_cancels_before_acceptance_but_not_after(api, worker):
 
     second = jinniu.file(title="已受理的请求").get_json()
     shifang.act(second["id"], "accept")
-    late = jinniu.act(second["id"], "cancel")
+    late = jinniu.act(second["id"], "cancel", reason="重复提交")
     assert late.status_code == 409
     assert late.headers["Content-Type"] == "application/problem+json"
 
@@ -156,7 +156,7 @@ def test_case_numbers_count_per_filing_office(api):
 def test_case_list_filters_and_pages(api):
     jinniu = api("jinniu-clerk")
     ids = [jinniu.file(title=f"请求{i}").get_json()["id"] for i in range(5)]
-    jinniu.act(ids[0], "cancel")
+    jinniu.act(ids[0], "cancel", reason="重复提交")
     page = jinniu.get("/cases?limit=2").get_json()
     assert [c["id"] for c in page["items"]] == [ids[4], ids[3]]
     rest = jinniu.get(f"/cases?limit=10&cursor={page['next_cursor']}").get_json()

@@ -54,13 +54,15 @@ def test_request_filed_in_the_browser_reaches_the_partner_and_comes_back_accepte
     AuthActions(jinniu).login("jinniu-clerk")
     AuthActions(shifang).login("shifang-clerk")
 
-    form = jinniu.get("/cases/new")
+    chooser = text(jinniu.get("/cases/new"))
+    assert "一般协办事项" in chooser and "/cases/new/general" in chooser
+    form = jinniu.get("/cases/new/general")
     assert "一般协办事项" in text(form)
     assert "什邡市医疗保障局" in text(form)
     assert "金牛区—什邡市医疗保障跨区域协作框架协议" in text(form)
 
     created = jinniu.post(
-        "/cases/new",
+        "/cases/new/general",
         data={
             "receiving_office": "shifang",
             "title": "协助调取结算记录",
@@ -100,7 +102,8 @@ def test_request_filed_in_the_browser_reaches_the_partner_and_comes_back_accepte
 def test_invalid_form_keeps_what_was_typed_and_says_why_in_chinese(client, auth):
     auth.login("jinniu-clerk")
     response = client.post(
-        "/cases/new", data={"receiving_office": "", "title": "", "description": "保留这段描述"}
+        "/cases/new/general",
+        data={"receiving_office": "", "title": "", "description": "保留这段描述"},
     )
     assert response.status_code == 422
     page = text(response)
@@ -170,7 +173,7 @@ def test_home_counts_what_waits_for_the_office(app, api):
     assert (waiting(jinniu), waiting(shifang)) == (0, 1)
     api("shifang-clerk").act(case["id"], "return", reason="请补充材料")
     assert (waiting(jinniu), waiting(shifang)) == (1, 0)  # the correction is owed by 金牛 now
-    api("jinniu-clerk").act(case["id"], "cancel")
+    api("jinniu-clerk").act(case["id"], "cancel", reason="重复提交")
     assert (waiting(jinniu), waiting(shifang)) == (0, 0)
 
 

@@ -39,17 +39,24 @@ def changes(from_status, to_status, running=(), paused=()):
     ]
 
 
-def test_every_configured_step_has_a_period_and_says_how_sure_it_is():
-    assert {(r.kind, r.step) for r in RULES} >= {
-        ("general", "answer"),
-        ("general", "complete"),
-        ("transfer", "transfer_out"),
-        ("clue", "verify"),
-    }
-    transfer_out = next(r for r in RULES if r.step == "transfer_out")
-    assert (transfer_out.days, transfer_out.unit, transfer_out.confidence) == (10, "working", "R")
-    assist = next(r for r in RULES if r.kind == "assist")
-    assert (assist.days, assist.unit) == (15, "calendar")
+def test_every_step_of_the_registered_kinds_has_a_period_and_says_how_sure_it_is():
+    from service.cases.kinds import registry
+
+    declared = {(k.code, step) for k in registry() for step in k.steps}
+    assert {(r.kind, r.step) for r in RULES} == declared
+    assert ("general", "answer") in declared
+    registry().check_steps(RULES)  # what the app checks at start-up
+    for rule in RULES:
+        assert rule.confidence in rules.CONFIDENCE and rule.days >= 1
+
+
+def test_an_extension_approver_must_be_one_the_service_knows():
+    row = '[[step]]\nkind="general"\nstep="x"\nowed_by="owner"\ndays=5\nunit="working"\nconfidence="C"'
+    assert rules.parse_rules(row)[0].extension_approval == rules.Approver.supervisor
+    regional = rules.parse_rules(row + '\nextension_approval="regional_supervisor"')[0]
+    assert regional.extension_approval == rules.Approver.regional_supervisor
+    with pytest.raises(ValueError, match="general/x: extension_approval"):
+        rules.parse_rules(row + '\nextension_approval="collective"')
 
 
 def test_filing_starts_the_answer_clock_and_acceptance_swaps_it_for_completion():

@@ -1,0 +1,7 @@
+"""Every case kind the service handles, registered once. A new kind is its own folder under
+``service/`` and one line here."""
+
+from service.cases.kinds import REGISTRY
+from service.general.kind import KIND as GENERAL
+
+REGISTRY.register(GENERAL)
