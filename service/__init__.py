@@ -58,9 +58,9 @@ def create_app(
     extensions.login_manager.init_app(app)
 
     from service.accounts.views import bp as accounts_bp
-    from service.attachments.views import bp as attachments_bp
     from service.api.openapi import docs_page
     from service.api.register import bp as api_bp
+    from service.attachments.views import bp as attachments_bp
     from service.calendar.views import bp as calendar_bp
     from service.cases.views import bp as cases_bp
     from service.notifications.admin_views import bp as channels_admin_bp

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from service import labels
 from service.cases.kinds import registry
+from service.cases.rules import CASE_WORKERS
 from service.db import get_session
 from service.i18n import LOCALES, format_local
 
@@ -17,7 +18,7 @@ from service.i18n import LOCALES, format_local
 def register_web(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = format_local
     app.jinja_env.filters["action_label"] = lambda action: labels.ACTION.get(action, action)
-    app.jinja_env.globals.update(labels=labels, get_locale=get_locale)
+    app.jinja_env.globals.update(labels=labels, get_locale=get_locale, case_workers=CASE_WORKERS)
 
     @app.context_processor
     def _header() -> dict:

@@ -100,7 +100,9 @@ def build_document() -> dict:
         if op.body is not None:
             item["requestBody"] = {
                 "required": True,
-                "content": {"application/json": {"schema": schemas.of(resolve(op.body), "validation")}},
+                "content": {
+                    "application/json": {"schema": schemas.of(resolve(op.body), "validation")}
+                },
             }
         if op.multipart is not None:
             item["requestBody"] = {"required": True, "content": _multipart(op.multipart)}

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from service.accounts.models import Role
 from service.audit.service import client_ip
 from service.calendar import service
 from service.calendar.forms import OverrideForm
@@ -22,7 +23,7 @@ bp = Blueprint("calendar", __name__, template_folder="templates")
 @login_required
 def _admins_only():
     # Anyone else must not learn the page exists.
-    if current_user.role != "admin":
+    if current_user.role != Role.admin:
         abort(404)
 
 

@@ -182,6 +182,7 @@ def _render_detail(case, form: ActionForm, status: int = 200):
     kind = service.kind_of(case)
     actions = service.actions_for(db, case, current_user)
     facts = service.facts(db, case)
+    clocks = sla.clocks_of(db, case=case)
     form.version.data = str(case.version)
     if not form.title.data:
         form.title.data = case.title
@@ -200,7 +201,11 @@ def _render_detail(case, form: ActionForm, status: int = 200):
         assisting=offices_for(facts, Side.assisting),
         office_names=_office_names(),
         agreement=offices.agreement_between(db, case.filing_office, case.receiving_office),
-        clocks=sla.clocks_of(db, case=case),
+        clocks=clocks,
+        may_decide={
+            v.clock.id: sla.may_decide(db, current_user, v.rule, v.clock.owing_office)
+            for v in clocks
+        },
         final=Status(case.status) in FINAL,
         receipts=notifications.receipts(
             db, sender_office=current_user.office_code, case_id=case.id

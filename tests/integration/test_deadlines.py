@@ -192,3 +192,28 @@ def test_morning_digest_mails_each_office_its_new_due_soon_and_overdue_cases(own
         assert f"新收到：{case['number']} 晨报里的新请求" in body
         assert "即将到期 0 件，已超期 0 件" in body
         assert "每日" in body and "digest" not in body.replace("ntf-", "")
+
+
+def test_an_extension_is_decided_by_the_approver_its_step_names(app):
+    from dataclasses import replace
+
+    from service.accounts.models import User
+    from service.sla.rules import Approver
+
+    rule = sla.rule_for("general", "complete")
+    regional = replace(rule, extension_approval=Approver.regional_supervisor)
+    with app.app_context(), get_db(app).session() as db:
+
+        def user(name):
+            return db.exec(select(User).where(User.username == name)).one()
+
+        # by default a supervisor of the office that owes the step, and nobody else
+        assert sla.may_decide(db, user("shifang-supervisor"), rule, "shifang")
+        assert not sla.may_decide(db, user("shifang-clerk"), rule, "shifang")
+        assert not sla.may_decide(db, user("jinniu-supervisor"), rule, "shifang")
+        assert not sla.may_decide(db, user("deyang-supervisor"), rule, "shifang")
+        # a step that needs the bureau: the bureau over the owing office, not the office itself
+        assert sla.may_decide(db, user("deyang-supervisor"), regional, "shifang")
+        assert sla.may_decide(db, user("sichuan-supervisor"), regional, "shifang")
+        assert not sla.may_decide(db, user("chengdu-supervisor"), regional, "shifang")
+        assert not sla.may_decide(db, user("shifang-supervisor"), regional, "shifang")
