@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import MultipleFileField
-from wtforms.validators import ValidationError
+from wtforms import MultipleFileField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from service.errors import DomainError
 from service.i18n import translate_error
@@ -37,3 +37,13 @@ def no_control_characters(_form: FlaskForm, field) -> None:
 def EvidenceField() -> MultipleFileField:  # noqa: N802 - reads as a field class in a form
     """Several evidence files at once (checked by the attachments service, not here)."""
     return MultipleFileField(_l("Evidence files"))
+
+
+def text_field(label, *, max_length: int, required: str | None = None, rows: bool = False):
+    """A text input (``rows``: a text area) that refuses control characters and more than
+    ``max_length`` characters; ``required``: the message when it is left empty."""
+    validators = [no_control_characters]
+    if required:
+        validators.append(DataRequired(required))
+    validators.append(Length(max=max_length, message=_l("At most %(max)d characters.")))
+    return (TextAreaField if rows else StringField)(label, validators=validators)

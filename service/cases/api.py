@@ -27,6 +27,7 @@ class CaseQuery(BaseModel):
     status: Annotated[CleanText | None, Field(max_length=32)] = None
     office: Annotated[CleanText | None, Field(max_length=32)] = None
     overdue: bool | None = None
+    waiting: bool | None = None  # only cases waiting for the caller's office to act
     q: Annotated[CleanText | None, Field(max_length=100)] = None
     cursor: int | None = Field(default=None, ge=1, le=MAX_ROW_ID)
     limit: int = Field(default=20, ge=1, le=100)
@@ -111,6 +112,7 @@ def list_cases(params: CaseQuery) -> Response:
         office=params.office,
         q=params.q,
         overdue=bool(params.overdue),
+        waiting=bool(params.waiting),
     )
     rows, next_cursor = service.list_cases(
         get_session(), actor=api_user(), flt=flt, cursor=params.cursor, limit=params.limit

@@ -1,9 +1,11 @@
+"""The general request's web form."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import SelectField
+from wtforms.validators import DataRequired
 
-from service.forms import EvidenceField, no_control_characters
+from service.forms import EvidenceField, no_control_characters, text_field
 
 
 class GeneralRequestForm(FlaskForm):
@@ -11,21 +13,8 @@ class GeneralRequestForm(FlaskForm):
         _l("Receiving office"),
         validators=[no_control_characters, DataRequired(_l("Please choose the receiving office."))],
     )
-    title = StringField(
-        _l("Title"),
-        validators=[
-            no_control_characters,
-            DataRequired(_l("Please enter a title.")),
-            Length(max=200, message=_l("At most %(max)d characters.")),
-        ],
-    )
-    description = TextAreaField(
-        _l("Description"),
-        validators=[
-            no_control_characters,
-            Length(max=5000, message=_l("At most %(max)d characters.")),
-        ],
-    )
+    title = text_field(_l("Title"), max_length=200, required=_l("Please enter a title."))
+    description = text_field(_l("Description"), max_length=5000, rows=True)
     files = EvidenceField()
 
 

@@ -570,3 +570,56 @@ def test_files_of_a_transaction_that_does_not_commit_are_removed(app, api):
     assert stored_files(app) == [kept]
     events = rows(app, AuditEntry, AuditEntry.action == "attachment.upload")
     assert [e.detail["name"] for e in events] == ["保留.pdf"]
+
+
+def test_a_new_request_is_filed_with_its_evidence_files_in_one_step(app, api):
+    browser = web(app, "jinniu-clerk")
+    form = page(browser.get("/cases/new/general"))
+    assert 'enctype="multipart/form-data"' in form and 'name="files"' in form
+    filed = browser.post(
+        "/cases/new/general",
+        data={
+            "receiving_office": "shifang",
+            "title": "附材料的协办请求",
+            "files": [(io.BytesIO(pdf()), "协查函.pdf"), (io.BytesIO(png()), "照片.png")],
+        },
+        content_type="multipart/form-data",
+    )
+    assert filed.status_code == 302, page(filed)
+    case_id = int(filed.headers["Location"].rstrip("/").split("/")[-1])
+    items = api("shifang-clerk").get(f"/cases/{case_id}/attachments").get_json()["items"]
+    assert [i["name"] for i in items] == ["协查函.pdf", "照片.png"]
+
+
+def test_a_new_request_with_a_file_of_the_wrong_type_files_nothing(app, api):
+    browser = web(app, "jinniu-clerk")
+    refused = browser.post(
+        "/cases/new/general",
+        data={
+            "receiving_office": "shifang",
+            "title": "附错误材料的请求",
+            "files": [(io.BytesIO(EXE), "发票.pdf")],
+        },
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422
+    assert "附错误材料的请求" in page(refused)  # what was typed stays in the form
+    assert 'class="flash flash-error"' in page(refused)
+    assert api("jinniu-clerk").get("/cases").get_json()["items"] == []
+    assert rows(app, CaseAttachment) == []
+
+
+def test_a_resubmission_carries_the_missing_files(app, api):
+    jinniu, shifang = api("jinniu-clerk"), api("shifang-clerk")
+    case = jinniu.file().get_json()
+    shifang.act(case["id"], "return", reason="请补充协查函")
+    browser = web(app, "jinniu-clerk")
+    posted = browser.post(
+        f"/cases/{case['id']}/act",
+        data={"action": "resubmit", "files": [(io.BytesIO(pdf()), "协查函.pdf")]},
+        content_type="multipart/form-data",
+    )
+    assert posted.status_code == 302
+    assert jinniu.get(f"/cases/{case['id']}").get_json()["status"] == "requested"
+    items = shifang.get(f"/cases/{case['id']}/attachments").get_json()["items"]
+    assert [i["name"] for i in items] == ["协查函.pdf"]

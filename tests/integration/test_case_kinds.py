@@ -170,6 +170,8 @@ def test_the_assisting_office_finds_the_case_waiting_for_it_once_its_step_is_due
     assert case["number"] in waiting
     home = client.get("/").get_data(as_text=True)
     assert 'id="waiting-total">1<' in home
+    listed = api("shifang-clerk").get("/cases?waiting=true").get_json()["items"]
+    assert [c["id"] for c in listed] == [case["id"]]
     # a party's office filter finds it by the assisting office too
     assert [c["id"] for c in jinniu.get("/cases?office=shifang").get_json()["items"]] == [
         case["id"]
@@ -188,3 +190,19 @@ def test_the_api_union_and_the_openapi_document_offer_the_registered_kind(api, c
     assert missing.status_code == 201
     bad = api("jinniu-clerk").post("/cases", json={"kind": "probe", "receiving_office": "x"})
     assert {e["field"] for e in bad.get_json()["errors"]} == {"title", "sample"}
+
+
+def test_the_service_refuses_to_start_while_a_kind_has_a_step_without_a_period(pg_database):
+    from dataclasses import replace
+
+    from service import create_app
+    from service.general.kind import KIND
+
+    REGISTRY.unregister("general")
+    REGISTRY.register(replace(KIND, steps=(*KIND.steps, "archive")))
+    try:
+        with pytest.raises(ValueError, match="general/archive: no period in config/sla.toml"):
+            create_app(pg_database)
+    finally:
+        REGISTRY.unregister("general")
+        REGISTRY.register(KIND)
