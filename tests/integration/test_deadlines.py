@@ -111,7 +111,10 @@ def test_sweep_reminds_then_escalates_once_a_day_and_never_on_rest_days(app, api
         assert flows.sweep_deadlines(db, today=monday, window=2)["escalation"] == 1
         assert flows.sweep_deadlines(db, today=monday, window=2)["escalation"] == 0
         assert notifications_of(app, case["id"], "sla.escalation") == ["shifang", "deyang"]
-        assert flows.sweep_deadlines(db, today=date(2026, 11, 28), window=2) == {"reminder": 0, "escalation": 0}
+        assert flows.sweep_deadlines(db, today=date(2026, 11, 28), window=2) == {
+            "reminder": 0,
+            "escalation": 0,
+        }
         assert (
             flows.sweep_deadlines(db, today=date(2026, 11, 24), window=2)["escalation"] == 1
         )  # next working day

@@ -178,5 +178,7 @@ def test_control_characters_are_refused_with_a_message_not_a_500(app, api, clien
     assert login.status_code == 422
     auth.login("jinniu-clerk")
     assert client.get("/cases?q=a%00b&office=%00").status_code == 200
-    form = client.post("/cases/new/general", data={"receiving_office": "shifang", "title": "a\u0000b"})
+    form = client.post(
+        "/cases/new/general", data={"receiving_office": "shifang", "title": "a\u0000b"}
+    )
     assert form.status_code == 422

@@ -35,6 +35,7 @@ def facts_of(status, filing: str, receiving: str, owner: str) -> CaseFacts:
 def owner_of(facts: CaseFacts) -> str:
     return rules.office_for(facts, Side.owner)
 
+
 FILER, RECEIVER, THIRD = "jinniu", "shifang", "pengzhou"
 OFFICES = ("jinniu", "pengzhou", "shifang", "chengdu", "deyang", "sichuan")
 WORKER_ROLES = ("clerk", "investigator", "supervisor")

@@ -10,8 +10,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from config import DEV_SECRET_KEY, Settings
 from service.cases.kinds import registry
-from service.general.models import GeneralCaseCreate
 from service.errors import ValidationFailed
+from service.general.models import GeneralCaseCreate
 from service.validation import domain_error_from
 
 GOOD_KEY = "Zq8r1v0c4hJ7w2mN5tB9xK3pL6yD0fG"
