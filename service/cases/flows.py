@@ -68,11 +68,14 @@ def file_case(
         number=case.number,
         receiving_office=case.receiving_office,
     )
+    # Every office the filing makes a party (the receiver, offices asked to assist) is told.
     cases.notify(
         session,
         case,
         action="file",
-        to_offices=[o for o in {case.receiving_office} if o != actor.office_code],
+        to_offices=sorted(
+            {office for office, _side in cases.parties_of(session, case.id)} - {actor.office_code}
+        ),
         from_office=actor.office_code,
     )
     if attach is not None:

@@ -82,7 +82,9 @@ class Registry:
         literal = kind.create_model.model_fields.get("kind")
         if literal is None or getattr(literal.annotation, "__args__", None) != (kind.code,):
             raise ValueError(f"case kind {kind.code!r}: its create model needs kind: Literal")
-        missing = {"file"} - set(kind.events)
+        # An action that tells someone needs its words; without them it would tell nobody.
+        telling = {a for a, t in kind.workflow.transitions.items() if t.notify}
+        missing = ({"file"} | telling) - set(kind.events)
         if missing:
             raise ValueError(f"case kind {kind.code!r}: no event text for {sorted(missing)}")
         self._kinds[kind.code] = kind

@@ -73,7 +73,9 @@ def _probe_kind(detail_model) -> CaseKind:
         prepare=prepare,
         events={
             "file": EventText("probe.filed", "Probe filed", "%(office)s filed %(number)s"),
+            "accept": EventText("probe.accepted", "Probe accepted", "%(office)s accepted"),
             "report": EventText("probe.reported", "Probe reported", "%(office)s reported"),
+            "complete": EventText("probe.completed", "Probe done", "%(office)s completed"),
         },
         detail_model=detail_model,
         read_details=lambda row: {"sample": row.sample},
@@ -109,7 +111,16 @@ def _file(api, to="pengzhou", assisting=None):
     return api.post("/cases", json=body)
 
 
-def test_a_registered_kind_is_filed_worked_with_an_assisting_office_and_completed(api, probe):
+def _notifications(app, case_id):
+    from sqlmodel import select
+
+    from service.notifications.models import Notification
+
+    with get_db(app).session() as db:
+        return list(db.exec(select(Notification).where(Notification.case_id == case_id)))
+
+
+def test_a_registered_kind_is_filed_worked_with_an_assisting_office_and_completed(app, api, probe):
     jinniu, pengzhou, shifang = (
         api("jinniu-clerk"),
         api("pengzhou-investigator"),
@@ -124,6 +135,8 @@ def test_a_registered_kind_is_filed_worked_with_an_assisting_office_and_complete
         "sampling",
     )
     assert case["details"] == {"sample": "批号 A-17"}
+    told = {(n.recipient_office, n.event) for n in _notifications(app, case["id"])}
+    assert told == {("pengzhou", "probe.filed"), ("shifang", "probe.filed")}
 
     # the assisting office sees the case, has nothing to do yet, then reports once accepted
     assert shifang.get(f"/cases/{case['id']}").status_code == 200
@@ -143,6 +156,10 @@ def test_a_registered_kind_is_filed_worked_with_an_assisting_office_and_complete
 
     timeline = [e["action"] for e in jinniu.get(f"/cases/{case['id']}/timeline").get_json()]
     assert timeline == ["file", "accept", "report", "complete"]
+    # the report reached the owner; completion is told to the filer and the assisting office
+    told = {(n.recipient_office, n.event) for n in _notifications(app, case["id"])}
+    assert ("pengzhou", "probe.reported") in told
+    assert {("jinniu", "probe.completed"), ("shifang", "probe.completed")} <= told
 
 
 def test_an_office_not_party_to_a_case_of_the_kind_gets_404(api, probe):

@@ -115,7 +115,10 @@ def kind(**overrides) -> CaseKind:
         workflow=WORKFLOW,
         prepare=lambda *a: None,
         steps=("ask",),
-        events={"file": EventText("probe.filed", "Filed", "%(number)s")},
+        events={
+            action: EventText(f"probe.{action}", action, "%(number)s")
+            for action in ("file", "ask", "answer")
+        },
     )
     return CaseKind(**{**values, **overrides})
 
@@ -135,6 +138,10 @@ def test_registering_a_kind_checks_its_create_model_and_its_filing_text():
         other.register(kind(code="other"))
     with pytest.raises(ValueError, match="event text"):
         other.register(kind(events={}))
+    # an action that notifies somebody must say what: "answer" tells the owner and the filer
+    quiet = {a: EventText(f"probe.{a}", a, "%(number)s") for a in ("file", "ask")}
+    with pytest.raises(ValueError, match=r"no event text for \['answer'\]"):
+        other.register(kind(events=quiet))
 
 
 def test_the_sla_table_must_match_the_kinds_both_ways():
