@@ -61,19 +61,30 @@ MESSAGES = {
 }
 
 
+def field_path(loc: list) -> str:
+    """``["periods", 0, "end"]`` → ``periods[0].end``, as the API names fields."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += ("." if path else "") + str(part)
+    return path or "body"
+
+
 def domain_error_from(exc: ValidationError) -> ValidationFailed:
     from service.cases.kinds import registry
 
     kinds = set(registry().codes)
     errors = []
     for err in exc.errors():
-        loc = [str(p) for p in err.get("loc", ()) if not isinstance(p, int)]
+        loc = list(err.get("loc", ()))
         # A discriminated union puts the kind in the path: drop it so the field is the field.
         if len(loc) > 1 and loc[0] in kinds:
             loc = loc[1:]
         if err["type"] in {"union_tag_invalid", "union_tag_not_found"}:
             loc = ["kind"]
-        field = ".".join(loc) or "body"
+        field = field_path(loc)
         ctx = dict(err.get("ctx") or {})
         params = {}
         if "max_length" in ctx:

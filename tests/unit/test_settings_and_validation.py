@@ -261,3 +261,20 @@ def test_unmapped_error_types_fall_back_to_a_generic_message():
         Limits.model_validate({"count": 0})
     [error] = domain_error_from(raised.value).errors
     assert (error.field, error.message, error.params) == ("count", "Invalid value.", {})
+
+
+def test_a_field_inside_a_list_is_named_by_its_dotted_path_and_index():
+    from pydantic import BaseModel
+
+    from service.validation import field_path
+
+    class Period(BaseModel):
+        end: str
+
+    class Body(BaseModel):
+        periods: list[Period]
+
+    error = errors_of(Body.model_validate, {"periods": [{"end": "2026-01"}, {}]})
+    assert [field for field, _message, _params in error] == ["periods[1].end"]
+    assert field_path([]) == "body"
+    assert field_path(["person", "id_number"]) == "person.id_number"
