@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
+import math
+import string
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -13,6 +16,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-secret-key-not-for-production"
 # The evidence file types the service recognises by their content (service/attachments/rules.py).
 ATTACHMENT_TYPES = ("pdf", "ofd", "jpeg", "png", "docx", "xlsx")
+# What production asks of REFERRAL_SECRET_KEY: sessions and CSRF tokens are signed with it.
+SECRET_KEY_MIN_LENGTH = 32
+SECRET_KEY_MIN_BITS = 128
+SECRET_KEY_MIN_DISTINCT = 10
+MAKE_SECRET_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
 
 
 class Settings(BaseSettings):
@@ -76,6 +84,29 @@ class Settings(BaseSettings):
     delivery_backoff_max_seconds: float = Field(default=3600.0, gt=0)
     delivery_lease_seconds: float = Field(default=120.0, gt=0)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Webhooks never go to loopback, private, link-local or other non-public addresses, unless
+    # an administrator allows such a network here (a comma-separated list of CIDRs, e.g.
+    # 10.20.0.0/16 for partner systems on the government network). Empty: public only.
+    webhook_allowed_networks: str = ""
+    # Reverse proxies in front of the web process: X-Forwarded-For/-Proto are believed from
+    # this many hops (0: from none, the peer is the client).
+    trusted_proxies: int = Field(default=0, ge=0)
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _cidr_networks(cls, value: str) -> str:
+        networks = []
+        for part in (p.strip() for p in value.split(",")):
+            if not part:
+                continue
+            try:
+                networks.append(str(ipaddress.ip_network(part)))
+            except ValueError:
+                raise ValueError(
+                    f"REFERRAL_WEBHOOK_ALLOWED_NETWORKS: {part!r} is not a network in CIDR "
+                    "notation (e.g. 10.20.0.0/16)"
+                ) from None
+        return ",".join(networks)
 
     @field_validator("attachment_types")
     @classmethod
@@ -92,16 +123,26 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.env == "production":
-            if (
-                self.secret_key == DEV_SECRET_KEY
-                or self.secret_key.startswith("change-me")
-                or len(self.secret_key) < 16
-            ):
+            weak = _weak_secret_key(self.secret_key)
+            if weak:
                 raise ValueError(
-                    "REFERRAL_SECRET_KEY must be set to a long random value in production"
+                    "REFERRAL_SECRET_KEY must be set to a long random value in production: "
+                    f"at least {SECRET_KEY_MIN_LENGTH} characters, {SECRET_KEY_MIN_DISTINCT} "
+                    f"of them different, with an estimated entropy of {SECRET_KEY_MIN_BITS} bits "
+                    f"or more ({weak}). Make one with: {MAKE_SECRET_KEY}"
                 )
-            if not self.database_url or not self.broker_url:
-                raise ValueError("production needs REFERRAL_DATABASE_URL and REFERRAL_BROKER_URL")
+            for setting, value, schemes, what in (
+                ("DATABASE_URL", self.database_url, POSTGRESQL_SCHEMES, "a PostgreSQL"),
+                ("BROKER_URL", self.broker_url, BROKER_SCHEMES, "a Redis"),
+                ("REDIS_URL", self.redis_url, REDIS_SCHEMES, "a Redis"),
+            ):
+                scheme = value.partition("://")[0].lower() if "://" in value else ""
+                if scheme not in schemes:
+                    raise ValueError(
+                        f"production needs REFERRAL_{setting}: {what} URL "
+                        f"({' or '.join(s + '://' for s in schemes)}), "
+                        + (f"not {scheme}://" if scheme else "which is not set")
+                    )
         return self
 
     @property
@@ -140,6 +181,39 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.sqlalchemy_url.startswith("sqlite")
+
+    @property
+    def webhook_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(ipaddress.ip_network(n) for n in self.webhook_allowed_networks.split(",") if n)
+
+
+POSTGRESQL_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
+BROKER_SCHEMES = ("redis", "rediss", "redis+socket")
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+_CHARACTER_CLASSES = (string.digits, string.ascii_lowercase, string.ascii_uppercase)
+
+
+def _weak_secret_key(key: str) -> str:
+    """Why a key is too weak for production ("" when it is not). The entropy is estimated
+    from its length and the character classes it draws from; placeholders are refused whatever
+    their case."""
+    lowered = key.lower()
+    if key == DEV_SECRET_KEY or lowered.replace("_", "-").startswith(("change-me", "changeme")):
+        return "this is a placeholder"
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return f"this one has {len(key)} characters"
+    distinct = len(set(key))
+    if distinct < SECRET_KEY_MIN_DISTINCT:
+        return f"this one has {distinct} different characters"
+    pool = sum(len(chars) for chars in _CHARACTER_CLASSES if any(c in chars for c in key))
+    if any(c in string.punctuation or c == " " for c in key):
+        pool += len(string.punctuation) + 1
+    if any(not c.isascii() for c in key):
+        pool += 64
+    bits = len(key) * math.log2(pool)
+    if bits < SECRET_KEY_MIN_BITS:
+        return f"this one has about {int(bits)} bits"
+    return ""
 
 
 @lru_cache

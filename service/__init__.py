@@ -80,6 +80,13 @@ def create_app(
     _register_kinds(app)
     register_web(app)
     app.add_url_rule("/api/docs", "api_docs", docs_page)
+    if settings.trusted_proxies:
+        # Behind reverse proxies the peer is the nearest proxy: the client address (for the
+        # audit trail and the throttles) and the scheme are believed from exactly that many.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

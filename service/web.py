@@ -1,8 +1,9 @@
-"""Web-wide pieces: template helpers, the header's inbox count, language switch, error pages."""
+"""Web-wide pieces: template helpers, the header's inbox count, language switch, error pages,
+and the security headers of every answer."""
 
 from __future__ import annotations
 
-from flask import Flask, redirect, render_template, request, session, url_for
+from flask import Flask, Response, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -13,6 +14,14 @@ from service.cases.kinds import registry
 from service.cases.rules import CASE_WORKERS
 from service.db import get_session
 from service.i18n import LOCALES, format_local
+
+# Every script, stylesheet, font and image is served by the app itself; no inline script or
+# style anywhere (page behaviour is in static/app.js), so nothing injected can run.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 def register_web(app: Flask) -> None:
@@ -32,7 +41,7 @@ def register_web(app: Flask) -> None:
 
         db = get_session()
         return {
-            "unread_count": unread_count(db, office_code=current_user.office_code),
+            "unread_count": unread_count(db, actor=current_user),
             "my_office": db.get(Office, current_user.office_code),
             "today": today,
             "may_file": bool(registry().with_forms(current_user.role)),
@@ -46,6 +55,25 @@ def register_web(app: Flask) -> None:
         from service.calendar.service import missing_soon
 
         return {"calendar_missing_years": missing_soon(get_session())}
+
+    production = app.config["REFERRAL"].is_production
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        # A response that set its own policy keeps it (evidence downloads: sandboxed).
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Frame-Options", "DENY")  # browsers without frame-ancestors
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        if production:
+            headers.setdefault("Strict-Transport-Security", HSTS)
+        # Case content must not stay in a browser's or a proxy's cache: no API answer and no
+        # page is stored (the pages without a login hold a CSRF token at most); static files
+        # are the same for everybody and may be kept.
+        if request.endpoint != "static" and "no-store" not in headers.get("Cache-Control", ""):
+            headers["Cache-Control"] = "no-store"
+        return response
 
     @app.get("/lang/<code>")
     def set_language(code: str):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import smtplib
+import socket
 import ssl
 import time
 from abc import ABC, abstractmethod
@@ -34,11 +35,16 @@ from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from config import Settings
-from service.accounts.models import User
+from service.accounts.models import Role, User
 from service.cases.models import Case
 from service.db import LOCAL_TZ, utcnow
 from service.notifications.models import Notification, WebhookEndpoint
-from service.notifications.rules import DeliveryStatus, event_id, webhook_signature
+from service.notifications.rules import (
+    DeliveryStatus,
+    event_id,
+    webhook_address_allowed,
+    webhook_signature,
+)
 from service.offices.models import Office
 
 USER_AGENT = "referral-webhook/1"
@@ -110,7 +116,7 @@ SUPERVISOR_EVENTS = frozenset({"sla.escalation", "ack.escalation"})
 
 def email_recipients(session: Session, office_code: str, event: str = "") -> list[str]:
     """The office's duty address and every active user of it who opted in (for escalations
-    also its supervisors), each once."""
+    also its supervisors), each once; never an administrator, who has no office inbox."""
     office = session.get(Office, office_code)
     candidates = [office.duty_email] if office is not None and office.duty_email else []
     wanted = User.notify_by_email
@@ -121,6 +127,7 @@ def email_recipients(session: Session, office_code: str, event: str = "") -> lis
         .where(
             User.office_code == office_code,
             User.active,
+            User.role != Role.admin,
             wanted,
             User.email != "",
         )
@@ -241,6 +248,18 @@ def webhook_payload(session: Session, notification: Notification, base_url: str)
     }
 
 
+def resolve_host(host: str, port: int) -> list[str]:
+    """Every address a host name resolves to, each once (a literal address: itself)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def refused_addresses(addresses: list[str], settings: Settings) -> list[str]:
+    """Those of the addresses webhooks may not go to (see ``webhook_address_allowed``)."""
+    networks = settings.webhook_networks
+    return [a for a in addresses if not webhook_address_allowed(a.partition("%")[0], networks)]
+
+
 class WebhookChannel(ExternalChannel):
     """A signed JSON POST to the office's endpoint; any 2xx answer counts as delivered."""
 
@@ -284,18 +303,38 @@ class WebhookChannel(ExternalChannel):
             "X-Referral-Signature": webhook_signature(outgoing.secret, timestamp, outgoing.body),
         }
         try:
-            response = httpx.post(
-                outgoing.url,
-                content=outgoing.body,
-                headers=headers,
-                timeout=self.settings.webhook_timeout_seconds,
-                follow_redirects=False,
-            )
+            url, extensions = self.pinned(httpx.URL(outgoing.url), headers)
+            with httpx.Client(timeout=self.settings.webhook_timeout_seconds) as client:
+                response = client.post(
+                    url, content=outgoing.body, headers=headers, extensions=extensions
+                )
         except httpx.HTTPError as exc:
             raise ChannelError(f"webhook: {type(exc).__name__}: {exc}") from exc
         if not response.is_success:
             raise ChannelError(f"webhook: HTTP {response.status_code} {response.text[:200]}")
         return DeliveryStatus.delivered
+
+    def pinned(self, url: httpx.URL, headers: dict[str, str]) -> tuple[httpx.URL, dict]:
+        """The URL with its host name replaced by the address it resolves to now, once that
+        address is checked; the name stays in the Host header and, over TLS, in SNI and the
+        certificate check. So a name that resolved to a public address when the endpoint was
+        saved cannot reach the service's own network later (DNS rebinding): the address
+        checked is the address connected to."""
+        host = url.raw_host.decode("ascii")
+        port = url.port or (443 if url.scheme == "https" else 80)
+        try:
+            addresses = resolve_host(host, port)
+        except OSError as exc:
+            raise ChannelError(f"webhook: cannot resolve {host}: {exc}") from exc
+        refused = refused_addresses(addresses, self.settings)
+        if refused or not addresses:
+            raise PermanentFailure(
+                f"webhook: {host} resolves to {refused[0] if refused else 'nothing'}, an address"
+                " webhooks may not go to (see REFERRAL_WEBHOOK_ALLOWED_NETWORKS)"
+            )
+        headers["Host"] = url.netloc.decode("ascii")
+        extensions = {"sni_hostname": host} if url.scheme == "https" else {}
+        return url.copy_with(host=addresses[0].partition("%")[0]), extensions
 
 
 def registry(settings: Settings) -> dict[str, Channel]:

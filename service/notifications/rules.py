@@ -1,12 +1,14 @@
 """Delivery rules: which state a delivery is in and may move to, how long to wait after a failed
-attempt, and the webhook signature. Pure functions: no Flask, no session, no Celery."""
+attempt, the webhook signature and the addresses a webhook may go to. Pure functions: no Flask,
+no session, no Celery."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from enum import StrEnum
 
@@ -86,3 +88,34 @@ def signature_valid(
     if abs(now - sent_at) > tolerance_seconds:
         return False
     return hmac.compare_digest(webhook_signature(secret, timestamp, body), signature)
+
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+# IPv6 addresses that carry an IPv4 address: judged by the address they carry.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _carried(address: IPAddress) -> IPAddress:
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return address.ipv4_mapped
+        if address.sixtofour is not None:
+            return address.sixtofour
+        if address in _NAT64:
+            return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return address
+
+
+def webhook_address_allowed(address: str | IPAddress, allowed: Iterable[IPNetwork] = ()) -> bool:
+    """Whether a webhook may be sent to this address: a public unicast address, or one in a
+    network an administrator allowed (REFERRAL_WEBHOOK_ALLOWED_NETWORKS). Loopback, private,
+    link-local (cloud metadata), shared, reserved, multicast and unspecified addresses are not,
+    so an endpoint URL cannot make the service call its own network."""
+    ip = ipaddress.ip_address(address) if isinstance(address, str) else address
+    if any(ip in network for network in allowed):
+        return True
+    ip = _carried(ip)
+    if any(ip in network for network in allowed):
+        return True
+    return ip.is_global and not ip.is_multicast

@@ -18,6 +18,8 @@ bp = Blueprint("notifications", __name__, template_folder="templates")
 @bp.get("/inbox")
 @login_required
 def inbox():
+    if not service.has_inbox(current_user):
+        abort(404)
     db = get_session()
     unread = request.args.get("unread") == "1"
     try:

@@ -115,6 +115,8 @@ def test_a_file_uploaded_by_one_office_is_downloaded_by_the_other_byte_for_byte(
     )
     assert download.headers["X-Content-Type-Options"] == "nosniff"
     assert "no-store" in download.headers["Cache-Control"]
+    # Its own policy, not the pages' one: a downloaded file never runs anything.
+    assert download.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
 
     timeline = shifang.get(f"/cases/{case['id']}/timeline").get_json()
     assert [(e["action"], e["note"], e["office"]) for e in timeline][-1] == (

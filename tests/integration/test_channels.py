@@ -11,6 +11,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import socket
 import threading
 import time
 from collections import Counter
@@ -71,6 +72,7 @@ class Hit:
     signature_ok: bool
     payload: dict
     status: int = 0
+    host: str = ""
 
 
 @dataclass
@@ -100,6 +102,7 @@ class WebhookReceiver:
                         now=time.time(),
                     ),
                     payload=json.loads(body),
+                    host=self.headers["Host"],
                 )
                 with receiver.lock:
                     receiver.hits.append(hit)
@@ -164,6 +167,8 @@ def stack(own_database, redis):
             "delivery_backoff_max_seconds": 1.0,
             "delivery_lease_seconds": 10.0,
             "webhook_timeout_seconds": 30.0,
+            # The receivers below run on this machine: an administrator's explicit choice.
+            "webhook_allowed_networks": "127.0.0.0/8",
         }
     )
 
@@ -582,3 +587,124 @@ def test_only_administrators_reach_the_channel_pages(app, client, auth):
     assert no_secret.status_code == 422
     bad_email = client.post("/admin/channels/pengzhou", data={"duty_email": "not-an-address"})
     assert bad_email.status_code == 422
+
+
+# --------------------------------------------------------------------------- addresses
+
+
+INTERNAL_URLS = [
+    "http://127.0.0.1:8080/hook",
+    "http://localhost:8080/hook",
+    "http://2130706433/hook",  # 127.0.0.1 as one number
+    "http://10.1.2.3/hook",
+    "http://192.168.1.10/hook",
+    "http://100.64.0.1/hook",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://0.0.0.0:8000/hook",
+    "http://[::1]/hook",
+    "http://[::ffff:127.0.0.1]/hook",
+    "http://[fd00::1]/hook",
+]
+
+
+def test_webhook_endpoints_on_internal_addresses_are_refused_when_saved(app, client, auth):
+    auth.login("admin")
+    for url in INTERNAL_URLS:
+        refused = client.post(
+            "/admin/channels/pengzhou", data={"webhook_url": url, "webhook_secret": SECRET}
+        )
+        assert refused.status_code == 422, url
+        page = refused.get_data(as_text=True)
+        assert "推送地址不可指向" in page and "REFERRAL_WEBHOOK_ALLOWED_NETWORKS" in page, url
+    assert "pengzhou" not in [c.office.code for c in channels_with_webhooks(app)]
+
+
+def channels_with_webhooks(app):
+    with app.app_context(), get_db(app).session() as db:
+        admin = db.exec(select(User).where(User.username == "admin")).one()
+        return [c for c in notifications.all_office_channels(db, actor=admin) if c.webhook]
+
+
+def test_an_allowed_network_lets_its_addresses_be_saved_and_no_other(own_database):
+    app = web_app(own_database.model_copy(update={"webhook_allowed_networks": "10.1.0.0/16"}))
+    admin = app.test_client()
+    AuthActions(admin).login("admin")
+    allowed = admin.post(
+        "/admin/channels/pengzhou",
+        data={"webhook_url": "http://10.1.2.3/hook", "webhook_secret": SECRET},
+    )
+    assert allowed.status_code == 302
+    for url in ("http://10.2.0.1/hook", "http://127.0.0.1/hook"):
+        refused = admin.post(
+            "/admin/channels/pengzhou", data={"webhook_url": url, "webhook_secret": SECRET}
+        )
+        assert refused.status_code == 422, url
+    assert [c.webhook.url for c in channels_with_webhooks(app)] == ["http://10.1.2.3/hook"]
+
+
+def test_a_webhook_to_an_address_no_longer_allowed_is_refused_when_sent(stack):
+    with WebhookReceiver() as receiver:
+        configure(web_app(stack), "shifang", webhook_url=receiver.url)  # allowed when saved
+        app = web_app(stack.model_copy(update={"webhook_allowed_networks": ""}))
+        case = Api(app, "jinniu-clerk").file(title="推送地址已不允许").get_json()["id"]
+        failure = deliver_now(app, deliveries(app, case)["webhook"].id)
+    assert isinstance(failure, notifications.DeliveryFailed) and failure.retry_in is None
+    dead = deliveries(app, case)["webhook"]
+    assert dead.status == "dead" and "127.0.0.1" in dead.last_error
+    assert "REFERRAL_WEBHOOK_ALLOWED_NETWORKS" in dead.last_error
+    assert receiver.hits == []  # nothing reached the machine's own network
+
+
+@pytest.fixture
+def partner_dns(monkeypatch):
+    """The partner's host name, resolved to whatever the test says (its DNS, rebinding it)."""
+    real = socket.getaddrinfo
+    answer = {"address": "93.184.215.14"}
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host == "partner.example.cn":
+            return real(answer["address"], port, *args, **kwargs)
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return answer
+
+
+def test_the_host_name_is_checked_again_when_sent_so_dns_rebinding_reaches_nothing(
+    stack, partner_dns
+):
+    with WebhookReceiver() as receiver:
+        port = receiver.server.server_address[1]
+        url = f"http://partner.example.cn:{port}/referral-events"
+        public_only = web_app(stack.model_copy(update={"webhook_allowed_networks": ""}))
+        configure(public_only, "shifang", webhook_url=url)  # a public address when saved
+        partner_dns["address"] = "127.0.0.1"  # … and this machine once a webhook goes out
+        case = Api(public_only, "jinniu-clerk").file(title="域名被重新解析").get_json()["id"]
+        failure = deliver_now(public_only, deliveries(public_only, case)["webhook"].id)
+        assert isinstance(failure, notifications.DeliveryFailed)
+        assert "partner.example.cn resolves to 127.0.0.1" in failure.error
+        assert receiver.hits == []
+
+        # Where the network is allowed, the request goes to the address that was checked,
+        # with the endpoint's own name as its Host.
+        allowed = web_app(stack)
+        case = Api(allowed, "jinniu-clerk").file(title="允许的内网推送").get_json()["id"]
+        assert deliver_now(allowed, deliveries(allowed, case)["webhook"].id) is True
+    assert [h.host for h in receiver.hits] == [f"partner.example.cn:{port}"]
+    assert receiver.hits[0].signature_ok
+
+
+def test_a_host_name_is_resolved_when_saved_and_refused_for_an_internal_address(
+    own_database, partner_dns
+):
+    app = web_app(own_database)
+    admin = app.test_client()
+    AuthActions(admin).login("admin")
+    endpoint = {"webhook_url": "https://partner.example.cn/hook", "webhook_secret": SECRET}
+    partner_dns["address"] = "10.9.8.7"
+    refused = admin.post("/admin/channels/pengzhou", data=endpoint)
+    assert refused.status_code == 422 and "10.9.8.7" in refused.get_data(as_text=True)
+    assert channels_with_webhooks(app) == []
+    partner_dns["address"] = "93.184.215.14"
+    assert admin.post("/admin/channels/pengzhou", data=endpoint).status_code == 302
+    assert [c.webhook.url for c in channels_with_webhooks(app)] == [endpoint["webhook_url"]]

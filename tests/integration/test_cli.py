@@ -16,7 +16,7 @@ from tests.support import PASSWORD
 
 pytestmark = pytest.mark.services
 
-PRODUCTION_KEY = "Zq8r1v0c4hJ7w2mN5tB9xK3pL6yD0fG"
+PRODUCTION_KEY = "Zq8r1v0c4hJ7w2mN5tB9xK3pL6yD0fGa"
 NEW_PASSWORD = "another-pass-2027"
 
 

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from service.db import get_db
 from service.notifications import service as notifications
-from service.notifications.models import Delivery
+from service.notifications.models import Delivery, Notification
 from tests.conftest import AuthActions
 
 pytestmark = pytest.mark.services
@@ -123,3 +123,94 @@ def test_language_switch_stays_on_this_site(client):
     response = client.get("/lang/en", headers={"Referer": "https://evil.example/"})
     assert response.headers["Location"].endswith("/")
     assert "evil" not in response.headers["Location"]
+
+
+# --------------------------------------------------------------------------- administrators
+
+
+def escalation_to_sichuan(app) -> int:
+    """An escalation to the Sichuan bureau, the office the demo administrator belongs to."""
+    with app.app_context(), get_db(app).session() as db:
+        item = notifications.enqueue(
+            db,
+            event="sla.escalation",
+            recipient_office="sichuan",
+            title="逾期升级：JN-2026-000001 受理已超期",
+            body="成都市金牛区医疗保障局的受理步骤已超期 3 个工作日。",
+            requires_ack=True,
+        )
+        db.commit()
+        item_id = item.id
+    deliver_all(app)
+    return item_id
+
+
+def test_the_administrator_has_no_inbox_and_acknowledges_nothing_over_the_api(app, api):
+    item_id = escalation_to_sichuan(app)
+    bureau = api("sichuan-supervisor")
+    assert item_id in [i["id"] for i in bureau.get("/inbox").get_json()["items"]]
+
+    admin = api("admin")
+    listed = admin.get("/inbox")
+    assert listed.status_code == 200 and listed.get_json() == {"items": [], "next_cursor": None}
+    assert admin.get("/inbox?unread=true").get_json()["items"] == []
+    assert admin.post(f"/inbox/{item_id}/read").status_code == 404
+    assert admin.post(f"/inbox/{item_id}/ack").status_code == 404
+    case = api("jinniu-clerk").file(title="管理员看不到的投递").get_json()
+    assert admin.get(f"/deliveries?case_id={case['id']}").status_code == 404
+
+    # The bureau's own item stays unread and waiting for the bureau's acknowledgement.
+    item = next(i for i in bureau.get("/inbox").get_json()["items"] if i["id"] == item_id)
+    assert item["read_at"] is None and item["acknowledged_at"] is None
+
+
+def test_the_administrator_has_no_inbox_page_and_no_unread_count(app, client, auth):
+    from flask import template_rendered
+
+    item_id = escalation_to_sichuan(app)
+    auth.login("admin")
+    assert client.get("/inbox").status_code == 404
+    assert client.post(f"/inbox/{item_id}/open").status_code == 404
+    assert client.post(f"/inbox/{item_id}/ack").status_code == 404
+
+    counts = []
+
+    def record(sender, template, context, **extra):
+        counts.append(context.get("unread_count"))
+
+    with template_rendered.connected_to(record, app):
+        assert client.get("/").status_code == 200
+        assert client.get("/admin/channels").status_code == 200
+    assert counts and set(counts) == {0}
+
+    bureau = app.test_client()
+    AuthActions(bureau).login("sichuan-supervisor")
+    assert 'id="unread-count"' in bureau.get("/").get_data(as_text=True)
+    with get_db(app).session() as db:
+        item = db.get(Notification, item_id)
+        assert item.read_at is None and item.acknowledged_at is None
+
+
+def test_the_administrator_gets_no_e_mail_of_the_bureau_it_belongs_to(app):
+    from service.accounts.models import User
+    from service.notifications.channels import email_recipients
+
+    with get_db(app).session() as db:
+        users = db.exec(
+            select(User).where(User.username.in_(["admin", "sichuan-supervisor"]))
+        ).all()
+        before = {u.id: (u.email, u.notify_by_email) for u in users}
+        try:
+            for user in users:
+                user.email, user.notify_by_email = f"{user.username}@sichuan.example.cn", True
+                db.add(user)
+            db.commit()
+            for event in ("sla.escalation", "case.requested"):
+                assert email_recipients(db, "sichuan", event) == [
+                    "sichuan-supervisor@sichuan.example.cn"
+                ]
+        finally:
+            for user in users:
+                user.email, user.notify_by_email = before[user.id]
+                db.add(user)
+            db.commit()

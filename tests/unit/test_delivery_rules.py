@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,6 +18,7 @@ from service.notifications.rules import (
     may_attempt,
     signature_valid,
     status_after_failure,
+    webhook_address_allowed,
     webhook_signature,
 )
 
@@ -97,3 +99,49 @@ def test_a_receiver_accepts_the_signature_only_for_the_same_secret_body_and_a_fr
     assert not signature_valid("secret-of-shifang", "1001", body, signature, now=1100)
     assert not signature_valid("secret-of-shifang", "1000", body, signature, now=1000 + 301)
     assert not signature_valid("secret-of-shifang", "soon", body, signature, now=1100)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "127.8.9.10",
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.10",
+        "100.64.0.1",  # shared address space (carrier-grade NAT)
+        "169.254.169.254",  # link-local: the cloud metadata service
+        "0.0.0.0",
+        "255.255.255.255",
+        "224.0.1.1",  # multicast, although "global"
+        "192.0.2.10",  # documentation
+        "::1",
+        "::",
+        "fe80::1",
+        "fd00::1",
+        "::ffff:127.0.0.1",  # IPv4-mapped
+        "::ffff:10.0.0.1",
+        "2002:7f00:1::",  # 6to4 of 127.0.0.1
+        "64:ff9b::a00:1",  # NAT64 of 10.0.0.1
+        "ff02::1",
+    ],
+)
+def test_webhooks_may_not_go_to_internal_addresses(address):
+    assert not webhook_address_allowed(address)
+
+
+@pytest.mark.parametrize(
+    "address", ["93.184.215.14", "8.8.8.8", "2606:4700:4700::1111", "::ffff:93.184.215.14"]
+)
+def test_webhooks_may_go_to_public_addresses(address):
+    assert webhook_address_allowed(address)
+
+
+def test_an_allowed_network_lets_its_addresses_through_and_no_other():
+    allowed = [ipaddress.ip_network("10.20.0.0/16"), ipaddress.ip_network("127.0.0.0/8")]
+    assert webhook_address_allowed("10.20.3.4", allowed)
+    assert webhook_address_allowed("127.0.0.1", allowed)
+    assert webhook_address_allowed("::ffff:10.20.3.4", allowed)  # the same address in IPv6
+    assert not webhook_address_allowed("10.21.0.1", allowed)
+    assert not webhook_address_allowed("::1", allowed)
+    assert webhook_address_allowed(ipaddress.ip_address("93.184.215.14"), allowed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,10 @@ from service.errors import ValidationFailed
 from service.general.models import GeneralCaseCreate
 from service.validation import domain_error_from
 
-GOOD_KEY = "Zq8r1v0c4hJ7w2mN5tB9xK3pL6yD0fG"
+GOOD_KEY = "Zq8r1v0c4hJ7w2mN5tB9xK3pL6yD0fGa"
 PG = "postgresql://referral@db.internal:5432/referral"
 REDIS = "redis://broker.internal:6379/0"
+LIMITS_REDIS = "redis://broker.internal:6379/1"
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +33,13 @@ def make(**kw) -> Settings:
 
 
 def production(**kw) -> Settings:
-    values = {"env": "production", "secret_key": GOOD_KEY, "database_url": PG, "broker_url": REDIS}
+    values = {
+        "env": "production",
+        "secret_key": GOOD_KEY,
+        "database_url": PG,
+        "broker_url": REDIS,
+        "redis_url": LIMITS_REDIS,
+    }
     values.update(kw)
     return make(**values)
 
@@ -53,32 +61,103 @@ def test_production_accepts_a_long_random_key_and_real_services():
         DEV_SECRET_KEY,
         "change-me",
         "change-me-to-a-long-random-value-please",
+        "CHANGE-ME-to-a-long-random-value-please",
+        "Change-Me-Zq8r1v0c4hJ7w2mN5tB9xK3pL6yD0fG",
         "short-key",
         "x" * 15,
+        "a" * 16,
+        " " * 16,
+        "a" * 64,
+        " " * 64,
+        "ab" * 32,
+        "1234567890" * 3 + "12",
+        "Zq8r1v0c4hJ7w2mN5tB9xK3pL6yD0fG",
         "",
     ],
-    ids=["development-key", "change-me", "change-me-long", "short", "fifteen-chars", "empty"],
+    ids=[
+        "development-key",
+        "change-me",
+        "change-me-long",
+        "CHANGE-ME-upper-case",
+        "Change-Me-mixed-case",
+        "short",
+        "fifteen-chars",
+        "sixteen-as",
+        "sixteen-spaces",
+        "sixty-four-as",
+        "sixty-four-spaces",
+        "two-characters-repeated",
+        "thirty-two-digits",
+        "random-but-31-chars",
+        "empty",
+    ],
 )
 def test_production_refuses_an_unsafe_secret_key(key):
     with pytest.raises(ValidationError) as raised:
         production(secret_key=key)
-    assert "REFERRAL_SECRET_KEY" in str(raised.value)
+    message = str(raised.value)
+    assert "REFERRAL_SECRET_KEY" in message
+    assert "at least 32 characters" in message and "128 bits" in message
+    assert 'python -c "import secrets; print(secrets.token_urlsafe(48))"' in message
 
 
-def test_production_accepts_a_key_of_exactly_sixteen_characters():
-    assert production(secret_key="k" * 16).secret_key == "k" * 16
+@pytest.mark.parametrize(
+    "make_key",
+    [
+        lambda: secrets.token_urlsafe(48),
+        lambda: secrets.token_urlsafe(32),
+        lambda: secrets.token_hex(16),
+        lambda: secrets.token_hex(32),
+    ],
+    ids=["token_urlsafe-48", "token_urlsafe-32", "token_hex-16", "token_hex-32"],
+)
+def test_production_accepts_keys_the_usual_generators_make(make_key):
+    for _ in range(50):  # random keys: each generator, many times
+        key = make_key()
+        assert production(secret_key=key).secret_key == key
 
 
 def test_production_refuses_the_default_key_when_none_is_given():
     with pytest.raises(ValidationError, match="REFERRAL_SECRET_KEY"):
-        make(env="production", database_url=PG, broker_url=REDIS)
+        make(env="production", database_url=PG, broker_url=REDIS, redis_url=LIMITS_REDIS)
 
 
-@pytest.mark.parametrize("missing", ["database_url", "broker_url"])
-def test_production_refuses_missing_database_or_broker(missing):
+@pytest.mark.parametrize("missing", ["database_url", "broker_url", "redis_url"])
+def test_production_refuses_missing_database_broker_or_redis(missing):
     with pytest.raises(ValidationError) as raised:
         production(**{missing: ""})
-    assert "REFERRAL_DATABASE_URL and REFERRAL_BROKER_URL" in str(raised.value)
+    assert f"REFERRAL_{missing.upper()}" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "database_url",
+    ["sqlite:////srv/referral/referral.db", "sqlite://", "mysql://referral@db/referral"],
+)
+def test_production_refuses_a_database_other_than_postgresql(database_url):
+    with pytest.raises(ValidationError) as raised:
+        production(database_url=database_url)
+    assert "REFERRAL_DATABASE_URL" in str(raised.value) and "PostgreSQL" in str(raised.value)
+
+
+@pytest.mark.parametrize("url", ["filesystem://", "memory://", "amqp://guest@mq//"])
+@pytest.mark.parametrize("setting", ["broker_url", "redis_url"])
+def test_production_refuses_a_broker_or_redis_that_is_not_redis(setting, url):
+    with pytest.raises(ValidationError) as raised:
+        production(**{setting: url})
+    assert f"REFERRAL_{setting.upper()}" in str(raised.value) and "Redis" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "database_url",
+    [PG, "postgres://referral@db/referral", "postgresql+psycopg://referral@db/referral"],
+)
+def test_production_accepts_postgresql_urls_in_each_spelling(database_url):
+    assert production(database_url=database_url).database_url == database_url
+
+
+def test_production_accepts_redis_over_tls():
+    s = production(broker_url="rediss://broker:6380/0", redis_url="rediss://broker:6380/1")
+    assert s.celery_broker_url == "rediss://broker:6380/0"
 
 
 def test_production_settings_also_read_from_the_environment_are_checked(monkeypatch):
@@ -86,10 +165,32 @@ def test_production_settings_also_read_from_the_environment_are_checked(monkeypa
     monkeypatch.setenv("REFERRAL_SECRET_KEY", "change-me-please-now")
     monkeypatch.setenv("REFERRAL_DATABASE_URL", PG)
     monkeypatch.setenv("REFERRAL_BROKER_URL", REDIS)
+    monkeypatch.setenv("REFERRAL_REDIS_URL", LIMITS_REDIS)
     with pytest.raises(ValidationError, match="REFERRAL_SECRET_KEY"):
         Settings(_env_file=None)
     monkeypatch.setenv("REFERRAL_SECRET_KEY", GOOD_KEY)
     assert Settings(_env_file=None).is_production
+
+
+def test_webhooks_reach_no_private_network_unless_one_is_allowed():
+    assert make().webhook_networks == ()
+    s = make(webhook_allowed_networks=" 127.0.0.0/8, 10.20.0.0/16,fd00::/8 ,")
+    assert [str(n) for n in s.webhook_networks] == ["127.0.0.0/8", "10.20.0.0/16", "fd00::/8"]
+    assert s.webhook_allowed_networks == "127.0.0.0/8,10.20.0.0/16,fd00::/8"
+
+
+@pytest.mark.parametrize("value", ["localhost", "10.0.0.0/33", "10.0.0.1/8"])
+def test_a_webhook_network_that_is_not_a_cidr_is_refused_with_its_name(value):
+    with pytest.raises(ValidationError) as raised:
+        make(webhook_allowed_networks=value)
+    assert "REFERRAL_WEBHOOK_ALLOWED_NETWORKS" in str(raised.value) and value in str(raised.value)
+
+
+def test_no_proxy_is_trusted_by_default_and_the_hops_are_never_negative():
+    assert make().trusted_proxies == 0
+    assert make(trusted_proxies=2).trusted_proxies == 2
+    with pytest.raises(ValidationError):
+        make(trusted_proxies=-1)
 
 
 @pytest.mark.parametrize("env", ["development", "test"])
