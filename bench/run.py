@@ -55,7 +55,10 @@ def env() -> dict[str, str]:
         REFERRAL_DATABASE_URL=f"{PG_SERVER}/{DB_NAME}",
         REFERRAL_BROKER_URL=REDIS_URL,
         REFERRAL_INSTANCE_PATH="/tmp/referral-bench",
+        REFERRAL_REDIS_URL=REDIS_URL,  # the rate limits count in Redis, as in production
         REFERRAL_LOGIN_MAX_FAILURES="1000000",
+        REFERRAL_API_REQUESTS_PER_MINUTE="100000000",
+        REFERRAL_API_ADDRESS_REQUESTS_PER_MINUTE="100000000",
         BENCH_DATABASE_URL=psycopg(f"{PG_SERVER}/{DB_NAME}"),
     )
     return e

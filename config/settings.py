@@ -55,6 +55,18 @@ class Settings(BaseSettings):
     api_token_ttl_hours: int = 12
     login_max_failures: int = 5
     login_failure_window_minutes: int = 15
+    # Login throttling (counters in Redis; in each web process's memory in the embedded mode):
+    # one address gets login_max_failures tries at one username per window, then that pair
+    # waits. The username itself is locked only after login_user_max_failures from all
+    # addresses together (its office is told), an address after login_address_max_failures at
+    # any usernames.
+    login_user_max_failures: int = Field(default=50, ge=1)
+    login_address_max_failures: int = Field(default=100, ge=1)
+    # API requests per minute, per bearer token and per client address.
+    api_requests_per_minute: int = Field(default=600, ge=1)
+    api_address_requests_per_minute: int = Field(default=1200, ge=1)
+    # A web login lasts at most this long (its cookie ends earlier when the browser closes).
+    session_hours: int = Field(default=12, ge=1)
     max_request_bytes: int = 1_000_000
     page_size: int = 20
 

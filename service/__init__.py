@@ -26,7 +26,7 @@ def create_app(
     celery: Celery | None = None,
     test_config: dict[str, Any] | None = None,
 ) -> Flask:
-    from service import broker, extensions, i18n
+    from service import broker, extensions, i18n, ratelimit
     from service.db import Database
 
     settings = settings or get_settings()
@@ -77,6 +77,7 @@ def create_app(
     app.register_blueprint(channels_admin_bp)
     app.register_blueprint(api_bp)
     extensions.csrf.exempt(api_bp)
+    ratelimit.init_app(app, settings, api_bp)
     _register_kinds(app)
     register_web(app)
     app.add_url_rule("/api/docs", "api_docs", docs_page)

@@ -98,3 +98,7 @@ class TooManyAttempts(DomainError):
     status = 429
     slug = "too-many-attempts"
     title = N_("Too many failed attempts")
+
+    def __init__(self, message: str | None = None, *, retry_after: int, **params: Any) -> None:
+        super().__init__(message, **params)
+        self.retry_after = retry_after  # seconds, for the Retry-After header

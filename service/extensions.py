@@ -16,12 +16,10 @@ login_manager.session_protection = "strong"
 
 
 @login_manager.user_loader
-def _load_user(user_id: str):
-    from service.accounts.service import get_user
+def _load_user(session_key: str):
+    # The session holds the key of a server-side web session (User.get_id), not the user's id:
+    # a session that was logged out, ended by a password change or expired loads nobody.
+    from service.accounts.service import user_for_session
     from service.db import get_session
 
-    try:
-        user = get_user(get_session(), int(user_id))
-    except ValueError:
-        return None
-    return user if user is not None and user.active else None
+    return user_for_session(get_session(), session_key)

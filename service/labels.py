@@ -108,6 +108,7 @@ _SHARED_EVENTS = {
     "ack.reminder": _l("Acknowledgement reminder"),
     "ack.escalation": _l("Acknowledgement overdue"),
     "digest": _l("Daily digest"),
+    "account.locked": _l("Account locked"),
 }
 EVENT = _EventLabels()
 

@@ -2,7 +2,7 @@
 
 from sqlmodel import SQLModel
 
-from service.accounts.models import ApiToken, LoginFailure, User
+from service.accounts.models import ApiToken, User, UserSession
 from service.api.models import IdempotencyRecord
 from service.attachments.models import CaseAttachment
 from service.audit.models import AuditEntry
@@ -30,10 +30,10 @@ __all__ = [
     "ClockExtension",
     "Delivery",
     "IdempotencyRecord",
-    "LoginFailure",
     "Notification",
     "Office",
     "User",
+    "UserSession",
     "WebhookEndpoint",
     "metadata",
 ]

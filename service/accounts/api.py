@@ -6,9 +6,12 @@ from flask import Response, g
 
 from service.accounts import service
 from service.accounts.models import TokenRead, TokenRequest
+from service.accounts.throttle import login_throttle
 from service.api.core import json_response, operation, settings
+from service.api.problems import domain_problem
 from service.audit.service import client_ip
 from service.db import get_session
+from service.errors import TooManyAttempts
 from service.i18n import local_time
 
 
@@ -25,14 +28,18 @@ from service.i18n import local_time
 def issue_token(body: TokenRequest) -> Response:
     db = get_session()
     cfg = settings()
-    user = service.authenticate(
-        db,
-        username=body.username,
-        password=body.password,
-        ip=client_ip(),
-        max_failures=cfg.login_max_failures,
-        window_minutes=cfg.login_failure_window_minutes,
-    )
+    try:
+        user = service.authenticate(
+            db,
+            username=body.username,
+            password=body.password,
+            ip=client_ip(),
+            throttle=login_throttle(),
+        )
+    except TooManyAttempts as error:
+        response = domain_problem(error)
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
     token, row = service.issue_token(
         db, user=user, ttl_hours=cfg.api_token_ttl_hours, ip=client_ip()
     )

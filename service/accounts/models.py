@@ -1,4 +1,4 @@
-"""Users, API tokens and the failed-login log used for throttling."""
+"""Users, their web sessions and API tokens."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 from pydantic import Field as PField
-from sqlalchemy import Index
+from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Field, SQLModel
 
 from service.db import utcnow
@@ -48,7 +48,25 @@ class User(SQLModel, table=True):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        # Flask-Login's "alternative token": the key of the web session this object was opened
+        # or loaded for (accounts.service), never the row id, so that deleting the session's
+        # row logs that browser out while the user's other sessions go on.
+        return sa_inspect(self).info[SESSION_KEY]
+
+
+SESSION_KEY = "session_key"
+
+
+class UserSession(SQLModel, table=True):
+    """A browser logged in as a user: its cookie carries a random key, this row its hash.
+    Logging out deletes the row; a password change or disabling the user deletes all of them."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    key_hash: str = Field(max_length=64, unique=True)  # sha256 hex of the key
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    ip: str = Field(default="", max_length=64)
 
 
 class ApiToken(SQLModel, table=True):
@@ -60,17 +78,6 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     revoked_at: datetime | None = None
-
-
-class LoginFailure(SQLModel, table=True):
-    __table_args__ = (
-        Index("ix_loginfailure_username_at", "username", "at"),
-        Index("ix_loginfailure_ip_at", "ip", "at"),
-    )
-    id: int | None = Field(default=None, primary_key=True)
-    username: str = Field(max_length=64)
-    ip: str = Field(max_length=64)
-    at: datetime = Field(default_factory=utcnow)
 
 
 class TokenRequest(BaseModel):

@@ -1,4 +1,4 @@
-"""Accounts: passwords, login throttling, API tokens and user administration."""
+"""Accounts: passwords, login throttling, web sessions, API tokens and user administration."""
 
 from __future__ import annotations
 
@@ -6,16 +6,21 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, or_
+from sqlalchemy import delete
+from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Session, select
 
-from service.accounts.models import ApiToken, LoginFailure, Role, User
+from service.accounts.models import SESSION_KEY, ApiToken, Role, User, UserSession
+from service.accounts.throttle import LoginThrottle
 from service.audit import service as audit
 from service.db import utcnow
 from service.errors import N_, FieldError, TooManyAttempts, Unauthorized, ValidationFailed
+from service.i18n import in_working_language
+from service.notifications import service as notifications
 from service.validation import is_email
 
 _hasher = PasswordHasher()
@@ -26,11 +31,22 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def verify_password(user: User, password: str) -> bool:
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    # A hash of nobody's password with the real parameters: checking a password for an unknown
+    # user costs what it costs for a real one, so the answer's timing names no username.
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def _verify(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(user.password_hash, password)
+        return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def verify_password(user: User, password: str) -> bool:
+    return _verify(user.password_hash, password)
 
 
 def get_user(session: Session, user_id: int) -> User | None:
@@ -42,42 +58,125 @@ def find_user(session: Session, username: str) -> User | None:
 
 
 def authenticate(
-    session: Session,
-    *,
-    username: str,
-    password: str,
-    ip: str,
-    max_failures: int,
-    window_minutes: int,
+    session: Session, *, username: str, password: str, ip: str, throttle: LoginThrottle
 ) -> User:
-    """The active user with these credentials; throttled per username and per address."""
-    since = utcnow() - timedelta(minutes=window_minutes)
-    failures = session.exec(
-        select(
-            func.count().filter(LoginFailure.username == username),
-            func.count().filter(LoginFailure.ip == ip),
-        ).where(
-            LoginFailure.at >= since, or_(LoginFailure.username == username, LoginFailure.ip == ip)
-        )
-    ).one()
-    if max(failures) >= max_failures:
+    """The active user with these credentials. Every attempt is counted by ``throttle`` before
+    the password is checked (see ``accounts/throttle.py``); a refused one is not checked at all.
+    Unknown users, disabled ones and wrong passwords take the same time and get the same
+    answer."""
+    refusal = throttle.attempt(username, ip)
+    if refusal is not None:
+        if refusal.scope == "user" and throttle.first_lock_notice(username):
+            _tell_of_lock(session, username=username, ip=ip, throttle=throttle)
+        minutes = -(-refusal.retry_after // 60)
         raise TooManyAttempts(
-            N_("Too many failed logins. Try again in %(minutes)s minutes."), minutes=window_minutes
+            N_("Too many failed logins. Try again in %(minutes)s minutes."),
+            minutes=minutes,
+            retry_after=refusal.retry_after,
         )
     user = find_user(session, username)
-    if user is None or not user.active or not verify_password(user, password):
-        session.add(LoginFailure(username=username[:64], ip=ip[:64]))
+    correct = _verify(user.password_hash if user else _dummy_hash(), password)
+    if user is None or not user.active or not correct:
         audit.record(
             session, action="login.failed", object_type="user", object_id=username[:64], ip=ip
         )
         session.commit()
         raise Unauthorized(N_("Wrong username or password."))
-    session.exec(delete(LoginFailure).where(LoginFailure.username == username))
+    throttle.succeeded(username, ip)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     audit.record(session, action="login", object_type="user", object_id=user.id, user=user, ip=ip)
     session.commit()
     return user
+
+
+def _tell_of_lock(session: Session, *, username: str, ip: str, throttle: LoginThrottle) -> None:
+    """The username is locked for everybody: tell its office (the user and the supervisors
+    read its inbox; e-mail reaches the duty address and whoever opted in) and audit it. Partner
+    systems' webhooks are not told of accounts."""
+    user = find_user(session, username)
+    if user is None:
+        return
+    failures = throttle.limits["user"].amount
+    notifications.enqueue(
+        session,
+        event="account.locked",
+        recipient_office=user.office_code,
+        title=in_working_language(
+            N_("Logins as %(username)s are locked after repeated failures"), username=username
+        ),
+        body=in_working_language(
+            N_(
+                "%(count)s logins as %(username)s (%(name)s) failed within %(minutes)s minutes, "
+                "from several addresses, the last from %(ip)s. Logins as this user are refused "
+                "for up to %(minutes)s minutes. If it was not %(name)s, tell the administrator; "
+                "a new password ends every session of the account."
+            ),
+            count=failures,
+            username=username,
+            name=user.display_name or username,
+            minutes=throttle.window_minutes,
+            ip=ip or "?",
+        ),
+        only_channels=("inbox", "email"),
+    )
+    audit.record(
+        session,
+        action="login.locked",
+        object_type="user",
+        object_id=user.id,
+        ip=ip,
+        failures=failures,
+    )
+    session.commit()
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def open_session(session: Session, *, user: User, ip: str, hours: int) -> str:
+    """Start a web session for ``user`` (after ``authenticate``): a new random key each login,
+    kept by the browser's cookie (``User.get_id``), its hash here."""
+    now = utcnow()
+    session.exec(
+        delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at <= now)
+    )
+    key = secrets.token_urlsafe(32)
+    session.add(
+        UserSession(
+            user_id=user.id,
+            key_hash=_key_hash(key),
+            expires_at=now + timedelta(hours=hours),
+            ip=ip[:64],
+        )
+    )
+    session.commit()
+    sa_inspect(user).info[SESSION_KEY] = key
+    return key
+
+
+def user_for_session(session: Session, key: str) -> User | None:
+    """The active user whose web session has this key, while the session lasts."""
+    user = session.exec(
+        select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            UserSession.key_hash == _key_hash(key), UserSession.expires_at > utcnow(), User.active
+        )
+    ).one_or_none()
+    if user is not None:
+        sa_inspect(user).info[SESSION_KEY] = key
+    return user
+
+
+def _end_sessions(session: Session, user: User) -> None:
+    session.exec(delete(UserSession).where(UserSession.user_id == user.id))
+    for token in session.exec(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ):
+        token.revoked_at = utcnow()
+        session.add(token)
 
 
 def demo_accounts_present(session: Session, *, usernames: list[str], password: str) -> bool:
@@ -86,7 +185,11 @@ def demo_accounts_present(session: Session, *, usernames: list[str], password: s
     return any(verify_password(user, password) for user in users)
 
 
-def record_logout(session: Session, *, user: User, ip: str) -> None:
+def logout(session: Session, *, user: User, ip: str) -> None:
+    """End the web session ``user`` was loaded for: its cookie opens nothing any more."""
+    key = sa_inspect(user).info.get(SESSION_KEY)
+    if key:
+        session.exec(delete(UserSession).where(UserSession.key_hash == _key_hash(key)))
     audit.record(session, action="logout", object_type="user", object_id=user.id, user=user, ip=ip)
     session.commit()
 
@@ -197,10 +300,12 @@ def add_user(
 
 
 def set_password(session: Session, *, username: str, password: str) -> User:
+    """A new password; every web session and API token of the user ends with the old one."""
     user = _require(session, username)
     _check_password(password)
     user.password_hash = hash_password(password)
     session.add(user)
+    _end_sessions(session, user)
     audit.record(session, action="user.passwd", object_type="user", object_id=user.id)
     session.commit()
     return user
@@ -210,12 +315,8 @@ def set_active(session: Session, *, username: str, active: bool) -> User:
     user = _require(session, username)
     user.active = active
     session.add(user)
-    if not active:
-        for token in session.exec(
-            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        ):
-            token.revoked_at = utcnow()
-            session.add(token)
+    if not active:  # ended, not merely refused: enabling the user again revives nothing
+        _end_sessions(session, user)
     audit.record(
         session,
         action="user.enable" if active else "user.disable",

@@ -196,6 +196,22 @@ def test_passwd_replaces_the_password(cli, web):
     assert fresh.get_json()["access_token"]
 
 
+def test_passwd_ends_the_web_sessions_and_tokens_of_the_old_password(cli, web):
+    web.config["WTF_CSRF_ENABLED"] = False
+    browser = web.test_client()
+    browser.post("/login", data={"username": "shifang-clerk", "password": PASSWORD})
+    assert browser.get("/cases").status_code == 200
+    token = Api(web, "shifang-clerk")
+    colleague = Api(web, "shifang-supervisor")
+
+    assert cli("user", "passwd", "shifang-clerk", "--password", NEW_PASSWORD).exit_code == 0
+
+    assert browser.get("/cases").status_code == 302  # back to the login page
+    assert token.get("/cases").status_code == 401
+    assert colleague.get("/cases").status_code == 200  # nobody else is logged out
+    assert login(web, "shifang-clerk", NEW_PASSWORD).status_code == 200
+
+
 def test_passwd_refuses_a_too_short_password_and_keeps_the_old_one(cli, web):
     result = cli("user", "passwd", "shifang-clerk", "--password", "1234567")
     assert result.exit_code == 1
