@@ -13,8 +13,25 @@ from config import Settings, get_settings
 from service.db import MAX_ROW_ID
 
 
+def _up_to(limit: int) -> str:
+    """A regex for the decimal numbers 1..``limit`` in ASCII digits, no leading zero."""
+    digits = str(limit)
+    options = [f"[1-9][0-9]{{0,{len(digits) - 2}}}"] if len(digits) > 1 else []
+    for i, digit in enumerate(digits):
+        low = 1 if i == 0 else 0
+        if int(digit) > low:
+            below = f"[{low}-{int(digit) - 1}]" if int(digit) - 1 > low else str(low)
+            options.append(f"{digits[:i]}{below}[0-9]{{{len(digits) - i - 1}}}")
+    options.append(digits)
+    return "(?:" + "|".join(options) + ")"
+
+
 class RowIdConverter(IntegerConverter):
-    """A row id in a URL: a number the database can hold, so anything larger is simply 404."""
+    """A row id in a URL: ASCII digits (werkzeug's ``\\d`` also matches "１") of a number the
+    database can hold. The regex itself says so, so a URL with any other id matches no route
+    at all: 404, never a 405 from a sibling route of another method."""
+
+    regex = _up_to(MAX_ROW_ID)
 
     def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 - werkzeug's signature
         super().__init__(map, min=1, max=MAX_ROW_ID)
@@ -27,6 +44,7 @@ def create_app(
     test_config: dict[str, Any] | None = None,
 ) -> Flask:
     from service import broker, extensions, i18n, ratelimit
+    from service.bodies import JSONProvider, Request
     from service.db import Database
 
     settings = settings or get_settings()
@@ -46,6 +64,8 @@ def create_app(
         JSON_AS_ASCII=False,
         REFERRAL=settings,
     )
+    app.request_class = Request
+    app.json = JSONProvider(app)
     app.json.ensure_ascii = False
     if test_config:
         app.config.update(test_config)

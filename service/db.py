@@ -28,6 +28,13 @@ MAX_ROW_ID = 2**31 - 1
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern for ``text`` anywhere, its ``%``, ``_`` and ``\\`` meant literally; use with
+    ``escape="\\"``."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def utcnow() -> datetime:
     """Aware UTC; SQLModel stores it as UTC on both databases. Shown in Asia/Shanghai."""
     return datetime.now(UTC)

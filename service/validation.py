@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, StringConstraints, ValidationError
 from pydantic_core import PydanticCustomError
@@ -23,6 +24,15 @@ def has_control_characters(value: str) -> bool:
     return any((ord(c) < 32 and c not in _ALLOWED_CONTROLS) or ord(c) == 127 for c in value)
 
 
+def whole_number(text: str | None, *, maximum: int) -> int | None:
+    """``text`` as a number from 1 to ``maximum`` in ASCII digits, else None. (``int()`` would
+    also read "１", "+2", " 2" and "2_0", and any size: too large for the database's columns.)"""
+    if not text or not (text.isascii() and text.isdigit()) or len(text) > len(str(maximum)):
+        return None
+    value = int(text)
+    return value if 1 <= value <= maximum else None
+
+
 def _reject_control_characters(value: str) -> str:
     # NUL and other control characters are never meant: PostgreSQL cannot even store NUL.
     if has_control_characters(value):
@@ -30,13 +40,37 @@ def _reject_control_characters(value: str) -> str:
     return value
 
 
-CleanText = Annotated[str, AfterValidator(_reject_control_characters)]
+_CONTROLS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+# The same rules as JSON-schema patterns (read alike by ECMA-262 and Python), so the OpenAPI
+# document states what the validators accept: text without control characters, and text that
+# is more than whitespace where a stripped value must not be empty.
+TEXT_PATTERN = f"^[^{_CONTROLS}]*$"
+NON_BLANK_TEXT_PATTERN = f"^[^{_CONTROLS}]*[^\\s{_CONTROLS}][^{_CONTROLS}]*$"
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    """Adds ``pattern`` to a string's JSON schema (validation is the validators' business)."""
+
+    pattern: str
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict[str, Any]:
+        schema = handler(core_schema)
+        schema["pattern"] = self.pattern
+        return schema
+
+
+CleanText = Annotated[str, AfterValidator(_reject_control_characters), _Pattern(TEXT_PATTERN)]
 
 
 def clean_text(**constraints: object) -> object:
     """A text type with length/whitespace constraints that also refuses control characters."""
+    stripped_non_empty = constraints.get("strip_whitespace") and constraints.get("min_length")
     return Annotated[
-        str, StringConstraints(**constraints), AfterValidator(_reject_control_characters)
+        str,
+        StringConstraints(**constraints),
+        AfterValidator(_reject_control_characters),
+        _Pattern(NON_BLANK_TEXT_PATTERN if stripped_non_empty else TEXT_PATTERN),
     ]
 
 

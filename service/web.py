@@ -96,23 +96,36 @@ def register_web(app: Flask) -> None:
         get_session().execute(text("SELECT 1"))
         return {"status": "ok"}
 
+    def _roll_back() -> None:
+        # An error page runs queries of its own (the header's inbox count): never inside the
+        # transaction the failure aborted.
+        try:
+            get_session().rollback()
+        except Exception:
+            app.logger.warning("rollback before the error page failed", exc_info=True)
+
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
+        _roll_back()
         if request.path.startswith("/api/"):
             return error
         return render_template("error.html", code=400, csrf=True), 400
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
+        _roll_back()
         if request.path.startswith("/api/"):
             from service.api.problems import http_problem
 
             return http_problem(error)
-        return render_template("error.html", code=error.code), error.code or 500
+        # Werkzeug's own headers for the error (Allow on a 405), but the page is ours.
+        headers = [h for h in error.get_headers() if h[0].lower() != "content-type"]
+        return render_template("error.html", code=error.code), error.code or 500, headers
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
         app.logger.exception("unhandled error")
+        _roll_back()
         if request.path.startswith("/api/"):
             from service.api.problems import problem
 

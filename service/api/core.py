@@ -10,13 +10,17 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, json, request
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from service.accounts import service as accounts
 from service.accounts.models import User
+from service.attachments.rules import human_size
+from service.bodies import NestedTooDeeply
 from service.db import get_session
 from service.errors import (
     N_,
     BadRequest,
+    ContentTooLarge,
     DomainError,
     FieldError,
     Unauthorized,
@@ -25,6 +29,15 @@ from service.errors import (
 from service.validation import domain_error_from
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", template_folder="templates")
+
+
+@dataclass(frozen=True)
+class Header:
+    """A request header an operation reads: what it is for and the JSON schema of the values
+    the handler accepts (the document states exactly those)."""
+
+    description: str
+    schema: dict[str, Any] = field(default_factory=lambda: {"type": "string"})
 
 
 @dataclass
@@ -39,7 +52,7 @@ class Operation:
     status: int = 200
     auth: bool = True
     query: type[BaseModel] | None = None
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, Header] = field(default_factory=dict)
     errors: tuple[int, ...] = ()
     multipart: dict[str, str] | None = None  # a multipart/form-data body: file field → description
     file_response: tuple[str, ...] = ()  # the answer is a file of one of these media types
@@ -94,10 +107,25 @@ def parse_body(model: Any) -> Any:
         raise UnsupportedMediaType(
             errors=[FieldError("body", N_("Send a JSON body with Content-Type: application/json."))]
         )
-    raw = request.get_data(cache=True)
+    try:
+        raw = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise ContentTooLarge(
+            errors=[
+                FieldError(
+                    "body",
+                    N_("The body is larger than %(max)s."),
+                    {"max": human_size(request.max_content_length or 0)},
+                )
+            ]
+        ) from None
     try:
         data = json.loads(raw.decode("utf-8")) if raw.strip() else None
-    except (ValueError, UnicodeDecodeError):
+    except NestedTooDeeply:
+        raise BadRequest(
+            errors=[FieldError("body", N_("The JSON is nested too deeply."))]
+        ) from None
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadRequest(errors=[FieldError("body", N_("The body is not valid JSON."))]) from None
     if data is None:
         raise BadRequest(errors=[FieldError("body", N_("A JSON body is required."))])
@@ -140,7 +168,7 @@ def operation(
     status: int = 200,
     auth: bool = True,
     query: type[BaseModel] | None = None,
-    headers: dict[str, str] | None = None,
+    headers: dict[str, Header] | None = None,
     errors: tuple[int, ...] = (),
     multipart: dict[str, str] | None = None,
     file_response: tuple[str, ...] = (),

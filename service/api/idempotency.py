@@ -9,6 +9,7 @@ constraint and answers with the winner's resource.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -17,12 +18,18 @@ from flask import json, request
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from service.api.core import Header
 from service.api.models import IdempotencyRecord, find_record
 from service.errors import N_, FieldError, ValidationFailed
-from service.validation import has_control_characters
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
+# Visible ASCII, no spaces (a UUID, a hash, an order number): what the document says, exactly.
+KEY_PATTERN = f"^[!-~]{{1,{MAX_KEY_LENGTH}}}$"
+KEY_HEADER = Header(
+    "A retry with the same key and body returns what the first request created.",
+    {"type": "string", "pattern": KEY_PATTERN},
+)
 T = TypeVar("T")
 
 
@@ -55,12 +62,19 @@ def _request_hash() -> str:
 
 
 def from_request(user_id: int) -> Idempotency | None:
-    key = request.headers.get(HEADER, "").strip()
-    if not key:
+    key = request.headers.get(HEADER)
+    if key is None:
         return None
-    if len(key) > MAX_KEY_LENGTH or has_control_characters(key):
+    key = key.strip()
+    if not re.fullmatch(KEY_PATTERN, key):
         raise ValidationFailed(
-            errors=[FieldError(HEADER, N_("At most %(max)s characters."), {"max": MAX_KEY_LENGTH})]
+            errors=[
+                FieldError(
+                    HEADER,
+                    N_("1 to %(max)s visible ASCII characters without spaces, e.g. a UUID."),
+                    {"max": MAX_KEY_LENGTH},
+                )
+            ]
         )
     return Idempotency(user_id, key, _request_hash())
 

@@ -58,6 +58,38 @@ class _Schemas:
             return {"$ref": REF.format(model=title)}
         return schema
 
+    def query_parameters(self, model: type[BaseModel]) -> list[dict]:
+        """Each field of a query model as a parameter, with the schema pydantic gives the field
+        (lengths, ranges, patterns: what the handler validates is what the document says)."""
+        schema = model.model_json_schema(ref_template=REF, schema_generator=GenerateJsonSchema)
+        for name, definition in schema.pop("$defs", {}).items():
+            self.components.setdefault(name, definition)
+        required = set(schema.get("required", ()))
+        return [
+            {
+                "name": name,
+                "in": "query",
+                "required": name in required,
+                "schema": _query_value(prop),
+            }
+            for name, prop in schema["properties"].items()
+        ]
+
+
+def _query_value(prop: dict) -> dict:
+    """A property's schema as a query value: a query parameter is left out rather than sent as
+    null, so an optional field's ``null`` branch and ``default: null`` go."""
+    prop = {k: v for k, v in prop.items() if k != "title"}
+    if prop.get("default", ...) is None:
+        del prop["default"]
+    branches = [b for b in prop.get("anyOf", ()) if b != {"type": "null"}]
+    if "anyOf" in prop and len(branches) == 1:
+        del prop["anyOf"]
+        prop = {**branches[0], **prop}
+    elif "anyOf" in prop:
+        prop["anyOf"] = branches
+    return prop
+
 
 def build_document() -> dict:
     schemas = _Schemas()
@@ -76,23 +108,15 @@ def build_document() -> dict:
             for name in _path_params(op.rule)
         ]
         if op.query is not None:
-            for name, field in op.query.model_fields.items():
-                parameters.append(
-                    {
-                        "name": name,
-                        "in": "query",
-                        "required": field.is_required(),
-                        "schema": TypeAdapter(field.annotation).json_schema(ref_template=REF),
-                    }
-                )
-        for name, description in op.headers.items():
+            parameters += schemas.query_parameters(op.query)
+        for name, header in op.headers.items():
             parameters.append(
                 {
                     "name": name,
                     "in": "header",
                     "required": False,
-                    "description": description,
-                    "schema": {"type": "string"},
+                    "description": header.description,
+                    "schema": header.schema,
                 }
             )
         if parameters:

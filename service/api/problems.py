@@ -77,4 +77,6 @@ def http_problem(error: HTTPException) -> Response:
         413: "too-large",
         415: "unsupported-media-type",
     }.get(status, "http-error")
-    return problem(status, slug, title)
+    # Werkzeug's headers for the error, such as the Allow of a 405, go with the problem.
+    headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    return problem(status, slug, title, headers=headers)

@@ -3,6 +3,7 @@ with If-Match."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from flask import Response, request
@@ -10,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.accounts.service import users_by_id
 from service.api import idempotency
-from service.api.core import Deferred, api_user, json_response, operation
+from service.api.core import Deferred, Header, api_user, json_response, operation
 from service.audit.service import client_ip
 from service.cases import flows, service
 from service.cases.kinds import registry
@@ -75,7 +76,7 @@ def _case_response(case: Case, status: int = 200, headers: dict | None = None) -
     body=Deferred(lambda: registry().create_type()),
     response=CaseRead,
     status=201,
-    headers={idempotency.HEADER: "A retry with the same key and body returns the first case."},
+    headers={idempotency.HEADER: idempotency.KEY_HEADER},
     errors=(401, 403, 409, 422),
 )
 def create_case(body) -> Response:
@@ -169,19 +170,26 @@ def get_timeline(case_id: int) -> Response:
     )
 
 
+# The ETags the service issues, "<version>", also as a proxy may have weakened them (W/"3").
+ETAG_PATTERN = '^(?:W/)?"([1-9][0-9]{0,9})"$'
+IF_MATCH = Header(
+    "The case's ETag; a stale one gets 412.", {"type": "string", "pattern": ETAG_PATTERN}
+)
+
+
 def _if_match() -> int | None:
-    """The version named by ``If-Match`` (None: no header, or ``*``)."""
-    if not request.headers.get("If-Match", "").strip():
+    """The version named by ``If-Match``; None without the header. Anything but one ETag the
+    service issued (``*``, a list, ``"2_0"``, ``"+2"``, an unquoted or a full-width number) is
+    refused: the client cannot have meant it, and acting on it would skip the check."""
+    value = request.headers.get("If-Match")
+    if value is None:
         return None
-    condition = request.if_match
-    if condition.star_tag:
-        return None
-    tags = list(condition.as_set(include_weak=True))
-    if len(tags) != 1 or not (tags[0] or "").isdigit() or len(tags[0]) > 10:
+    found = re.fullmatch(ETAG_PATTERN, value.strip())
+    if found is None:
         raise ValidationFailed(
             errors=[FieldError("If-Match", N_('Must be the case\'s ETag, e.g. "3".'))]
         )
-    return int(tags[0])
+    return int(found.group(1))
 
 
 @operation(
@@ -191,7 +199,7 @@ def _if_match() -> int | None:
     tag="cases",
     body=ActionRequest,
     response=CaseRead,
-    headers={"If-Match": "The case's ETag; a stale one gets 412."},
+    headers={"If-Match": IF_MATCH},
     errors=(401, 403, 404, 409, 412, 422),
 )
 def take_action(case_id: int, action: str, body: ActionRequest) -> Response:

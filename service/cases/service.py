@@ -15,7 +15,7 @@ from service.cases import rules
 from service.cases.kinds import CaseKind, Filing, registry
 from service.cases.models import Case, CaseCounter, CaseEvent, CaseParty
 from service.cases.rules import CaseFacts, Side, Status
-from service.db import LOCAL_TZ, utcnow
+from service.db import LOCAL_TZ, contains_pattern, utcnow
 from service.errors import N_, NotFound, PreconditionFailed
 from service.i18n import in_working_language
 from service.notifications import service as notifications
@@ -239,8 +239,10 @@ def _filtered(session: Session, actor: User, flt: CaseFilter):
     if flt.waiting:
         query = query.where(waiting_condition(actor))
     if flt.q:
-        pattern = f"%{flt.q.strip()}%"
-        query = query.where(or_(Case.number.ilike(pattern), Case.title.ilike(pattern)))
+        pattern = contains_pattern(flt.q.strip())
+        query = query.where(
+            or_(Case.number.ilike(pattern, escape="\\"), Case.title.ilike(pattern, escape="\\"))
+        )
     return query
 
 

@@ -18,13 +18,13 @@ from service.cases import flows, service
 from service.cases.forms import ActionForm
 from service.cases.kinds import UnknownKind, registry
 from service.cases.rules import FINAL, Side, Status, offices_for
-from service.db import get_session
+from service.db import MAX_ROW_ID, get_session
 from service.errors import DomainError, NotFound
 from service.forms import show_error
 from service.notifications import service as notifications
 from service.offices import service as offices
 from service.sla import service as sla
-from service.validation import domain_error_from
+from service.validation import domain_error_from, whole_number
 
 bp = Blueprint("cases", __name__, template_folder="templates")
 
@@ -78,11 +78,9 @@ def case_list():
         waiting=args.get("waiting") == "1",
         by_urgency=args.get("sort") == "urgency",
     )
-    try:
-        page = max(1, int(args.get("page", 1)))
-    except ValueError:
-        page = 1
     per_page = current_app.config["REFERRAL"].page_size
+    # No page lies beyond the last row there could ever be (nor an OFFSET the database takes).
+    page = whole_number(args.get("page"), maximum=MAX_ROW_ID // per_page + 1) or 1
     rows, total = service.page_cases(db, actor=current_user, flt=flt, page=page, per_page=per_page)
     return render_template(
         "cases/list.html",

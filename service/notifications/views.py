@@ -7,10 +7,11 @@ from flask_login import current_user, login_required
 
 from service.accounts.service import users_by_id
 from service.audit.service import client_ip
-from service.db import get_session
+from service.db import MAX_ROW_ID, get_session
 from service.errors import NotFound
 from service.notifications import service
 from service.offices.service import all_offices
+from service.validation import whole_number
 
 bp = Blueprint("notifications", __name__, template_folder="templates")
 
@@ -22,10 +23,7 @@ def inbox():
         abort(404)
     db = get_session()
     unread = request.args.get("unread") == "1"
-    try:
-        cursor = int(request.args.get("cursor", "")) or None
-    except ValueError:
-        cursor = None
+    cursor = whole_number(request.args.get("cursor"), maximum=MAX_ROW_ID)
     items, next_cursor = service.inbox(
         db, actor=current_user, unread=unread, cursor=cursor, limit=30
     )
