@@ -25,7 +25,11 @@ MAKE_SECRET_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="REFERRAL_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="REFERRAL_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        hide_input_in_errors=True,  # a refused secret key is never echoed in the error
     )
 
     env: Literal["development", "production", "test"] = "development"

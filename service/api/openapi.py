@@ -148,7 +148,9 @@ def build_document() -> dict:
             responses[str(op.status)] = {"description": "OK", "content": content}
         problem = {"application/problem+json": {"schema": {"$ref": REF.format(model="Problem")}}}
         has_body = op.body is not None or op.multipart is not None
-        codes = set(op.errors) | ({400, 413, 415} if has_body else set())
+        # every operation is under the API's rate limits (and the token endpoint under the
+        # login limits): 429 with Retry-After
+        codes = set(op.errors) | {429} | ({400, 413, 415} if has_body else set())
         for code in sorted(codes):
             responses[str(code)] = {"description": "Problem", "content": problem}
         item["responses"] = responses

@@ -109,9 +109,9 @@ def _case_of(session: Session, notification: Notification) -> Case | None:
     return session.get(Case, notification.case_id) if notification.case_id else None
 
 
-# Escalations are for the office's supervisors: they get them by e-mail whether or not they
-# opted in to the other notifications.
-SUPERVISOR_EVENTS = frozenset({"sla.escalation", "ack.escalation"})
+# Escalations and a locked account are for the office's supervisors: they get them by e-mail
+# whether or not they opted in to the other notifications.
+SUPERVISOR_EVENTS = frozenset({"sla.escalation", "ack.escalation", "account.locked"})
 
 
 def email_recipients(session: Session, office_code: str, event: str = "") -> list[str]:

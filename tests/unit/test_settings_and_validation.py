@@ -99,6 +99,8 @@ def test_production_refuses_an_unsafe_secret_key(key):
     assert "REFERRAL_SECRET_KEY" in message
     assert "at least 32 characters" in message and "128 bits" in message
     assert 'python -c "import secrets; print(secrets.token_urlsafe(48))"' in message
+    if key.strip():
+        assert key not in message  # the refused key itself is never shown
 
 
 @pytest.mark.parametrize(
