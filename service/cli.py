@@ -28,7 +28,7 @@ def upgrade_database(settings: Settings) -> None:
     from alembic import command
 
     settings.instance_path.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(settings), "head")
+    command.upgrade(alembic_config(settings), "heads")
 
 
 def alembic_config(settings: Settings):

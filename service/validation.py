@@ -95,6 +95,15 @@ MESSAGES = {
 }
 
 
+DOMAIN_RULE = "domain_rule"
+
+
+def rule_error(message: str, **params: object) -> PydanticCustomError:
+    """Raise inside a pydantic validator to refuse a value with a domain rule's own message
+    (an msgid with ``%(name)s`` params): the field error then says exactly that."""
+    return PydanticCustomError(DOMAIN_RULE, message, {"message": message, **params})
+
+
 def field_path(loc: list) -> str:
     """``["periods", 0, "end"]`` → ``periods[0].end``, as the API names fields."""
     path = ""
@@ -132,7 +141,9 @@ def domain_error_from(exc: ValidationError) -> ValidationFailed:
         if "tag" in ctx:
             params["tag"] = str(ctx["tag"])
         message = MESSAGES.get(err["type"])
-        if message is None:
+        if err["type"] == DOMAIN_RULE:  # a domain rule's own sentence (an msgid) and params
+            message, params = ctx.pop("message"), ctx
+        elif message is None:
             message, params = N_("Invalid value."), {}
         errors.append(FieldError(field, message, params))
     return ValidationFailed(errors=errors)
