@@ -3,5 +3,7 @@
 
 from service.cases.kinds import REGISTRY
 from service.general.kind import KIND as GENERAL
+from service.transfers.kind import KIND as TRANSFER
 
 REGISTRY.register(GENERAL)
+REGISTRY.register(TRANSFER)

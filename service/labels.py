@@ -31,6 +31,7 @@ ACTION = {
     "hold": _l("Suspend work"),
     "resume": _l("Resume"),
     "complete": _l("Complete"),
+    "issue_form": _l("Issue the information form"),
 }
 
 # Past tense, for the timeline.
@@ -46,6 +47,7 @@ DONE = {
     "hold": _l("suspended work"),
     "resume": _l("resumed work"),
     "complete": _l("completed"),
+    "issue_form": _l("issued the information form"),
     "remind": _l("deadline reminder sent"),
     "escalate": _l("overdue: escalated"),
     "extension_request": _l("requested an extension"),

@@ -11,6 +11,7 @@ from service.cases.models import Case, CaseCounter, CaseEvent, CaseParty
 from service.notifications.models import Delivery, Notification, WebhookEndpoint
 from service.offices.models import Agreement, Office
 from service.sla.models import AckAlert, CaseClock, ClockAlert, ClockExtension
+from service.transfers.models import TransferCase
 
 metadata = SQLModel.metadata
 
@@ -32,6 +33,7 @@ __all__ = [
     "IdempotencyRecord",
     "Notification",
     "Office",
+    "TransferCase",
     "User",
     "UserSession",
     "WebhookEndpoint",

@@ -138,6 +138,7 @@ CASE_TABLES = (
     "caseevent",
     "caseparty",
     "casecounter",
+    "transfercase",
     "case",
     "auditentry",
     "usersession",

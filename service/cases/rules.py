@@ -64,6 +64,9 @@ class Transition:
     business_to: str | None = None  # the business status it leads to
     automatic: bool = False  # happens by itself (the read receipt), never offered as a choice
     waits: bool = True  # while it is possible, the case is "waiting for" the side that takes it
+    # A step owed by one office of the case (a transfer's transfer-out): another party office
+    # taking it conflicts with the case's state (409), rather than being refused outright (403).
+    owed_step: bool = False
 
 
 def transition(
@@ -173,6 +176,11 @@ def check_action(
     if t is None:
         raise Conflict(N_("Unknown action “%(action)s”."), action=action)
     if not _allowed(t, case, office, role):
+        if t.owed_step and role in t.roles and sides_of(case, office):
+            raise Conflict(
+                N_("The step “%(action)s” is owed by the other office of this case, not yours."),
+                action=action,
+            )
         raise Forbidden(
             N_("Your office may not take the action “%(action)s” on this case."), action=action
         )

@@ -1,0 +1,151 @@
+"""The relation transfer as a registered kind: its checks at filing, parties, texts and steps."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+
+from flask import Blueprint
+from sqlmodel import Session, select
+
+from config import CONFIG_DIR
+from service.accounts.models import User
+from service.cases.kinds import CaseKind, EventText, Filing
+from service.cases.models import Case
+from service.cases.service import FINAL_VALUES
+from service.errors import N_, Conflict, ValidationFailed
+from service.i18n import in_working_language
+from service.offices import service as offices
+from service.sla.service import local_today
+from service.transfers import rules
+from service.transfers.models import TransferCase, TransferCaseCreate, read_details
+
+bp = Blueprint("transfers", __name__, template_folder="templates")
+
+
+@lru_cache
+def retirement_ages() -> dict[str, int]:
+    """Retirement age by sex, from config/retirement.toml (a [C] value, edited there)."""
+    data = tomllib.loads((CONFIG_DIR / "retirement.toml").read_text("utf-8"))
+    return {"male": int(data["age"]["male"]), "female": int(data["age"]["female"])}
+
+
+def open_transfer_for(session: Session, id_number: str) -> Case | None:
+    """An open (not final) transfer case for the same person, if any."""
+    return session.exec(
+        select(Case)
+        .join(TransferCase, TransferCase.case_id == Case.id)
+        .where(TransferCase.id_number == id_number, Case.status.not_in(FINAL_VALUES))
+        .order_by(Case.id)
+        .limit(1)
+    ).first()
+
+
+def prepare(session: Session, actor: User, data: TransferCaseCreate) -> Filing:
+    pools = {o.code: o.pool_code for o in offices.all_offices(session) if o.kind == "office"}
+    errors = rules.office_errors(
+        own_office=actor.office_code,
+        out_office=data.transfer_out_office,
+        in_office=data.transfer_in_office,
+        pools=pools,
+    )
+    errors += rules.condition_errors(
+        id_number=data.person.id_number,
+        scheme_out=data.scheme_out,
+        scheme_in=data.scheme_in,
+        suspended_on=data.suspended_on,
+        today=local_today(),
+        retirement_ages=retirement_ages(),
+    )
+    if errors:
+        raise ValidationFailed(errors=errors)
+    open_case = open_transfer_for(session, data.person.id_number)
+    if open_case is not None:
+        raise Conflict(
+            N_("An open transfer for this person exists already: %(number)s."),
+            number=open_case.number,
+        )
+    out_office, in_office = data.transfer_out_office, data.transfer_in_office
+    receiver = in_office if actor.office_code == out_office else out_office
+    names = {o.code: o.short_name for o in offices.all_offices(session)}
+    return Filing(
+        receiving_office=receiver,
+        title=in_working_language(
+            N_("Insurance relation transfer: %(name)s"), name=data.person.name
+        ),
+        description=in_working_language(
+            N_("Transfer out at %(out_office)s, transfer in at %(in_office)s."),
+            out_office=names[out_office],
+            in_office=names[in_office],
+        ),
+        parties=((out_office, rules.TRANSFER_OUT), (in_office, rules.TRANSFER_IN)),
+        details=TransferCase.from_create(data),
+        business_status=rules.CHECKING,
+    )
+
+
+KIND = CaseKind(
+    code="transfer",
+    label=N_("Insurance relation transfer"),
+    description=N_("Move a person's basic medical insurance between pools (基本医保关系转移接续)."),
+    create_model=TransferCaseCreate,
+    workflow=rules.WORKFLOW,
+    prepare=prepare,
+    steps=(rules.OUT_STEP, rules.IN_STEP),
+    detail_model=TransferCase,
+    read_details=read_details,
+    business_steps={
+        rules.CHECKING: N_("Both offices check the conditions"),
+        rules.OUT_STEP: N_("Transfer out: the information form is due"),
+        rules.IN_STEP: N_("Transfer in: enrolment at the new place is due"),
+        rules.DONE: N_("Transfer completed"),
+    },
+    events={
+        "file": EventText(
+            "transfer.requested",
+            N_("Transfer received"),
+            N_("%(office)s sent a relation transfer: %(number)s %(title)s"),
+        ),
+        "receive": EventText(
+            "transfer.received",
+            N_("Transfer opened"),
+            N_("%(office)s has read: %(number)s %(title)s"),
+        ),
+        "accept": EventText(
+            "transfer.accepted",
+            N_("Transfer accepted"),
+            N_("%(office)s accepted the transfer: %(number)s %(title)s"),
+        ),
+        "reject": EventText(
+            "transfer.rejected",
+            N_("Transfer refused"),
+            N_("%(office)s refused the transfer: %(number)s %(title)s"),
+        ),
+        "return": EventText(
+            "transfer.returned",
+            N_("Transfer returned for completion"),
+            N_("%(office)s returned the transfer for completion: %(number)s %(title)s"),
+        ),
+        "resubmit": EventText(
+            "transfer.resubmitted",
+            N_("Transfer resubmitted"),
+            N_("%(office)s completed and resubmitted the transfer: %(number)s %(title)s"),
+        ),
+        "cancel": EventText(
+            "transfer.cancelled",
+            N_("Transfer withdrawn"),
+            N_("%(office)s withdrew the transfer: %(number)s %(title)s"),
+        ),
+        "issue_form": EventText(
+            "transfer.form_issued",
+            N_("Information form issued"),
+            N_("%(office)s issued the insurance information form: %(number)s %(title)s"),
+        ),
+        "complete": EventText(
+            "transfer.completed",
+            N_("Transfer completed"),
+            N_("%(office)s completed the transfer in: %(number)s %(title)s"),
+        ),
+    },
+    blueprint=bp,
+)

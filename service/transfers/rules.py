@@ -1,0 +1,193 @@
+"""The relation transfer's rules: its state machine (both offices check; the transfer-out office
+issues the 信息表, the transfer-in office completes) and the conditions a transfer must meet.
+
+Pure: values in, values out; a refusal is a ``FieldError`` with a sentence a clerk understands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from service import identifiers
+from service.cases.rules import Side, Status, Workflow, transition
+from service.errors import N_, FieldError
+
+TRANSFER_OUT = "transfer_out"  # the side of the office the person leaves (转出地)
+TRANSFER_IN = "transfer_in"  # the side of the office the person joins (转入地)
+
+# business_status, in order
+CHECKING = "checking"
+OUT_STEP = "transfer_out"  # the transfer-out office owes the 信息表
+IN_STEP = "transfer_in"  # the transfer-in office owes the enrolment
+DONE = "completed"
+
+OPEN_REQUEST = (Status.requested, Status.received)
+
+WORKFLOW = Workflow.of(
+    transition(
+        "receive",
+        [Status.requested],
+        Status.received,
+        by=Side.receiver,
+        notify=Side.filer,
+        automatic=True,
+    ),
+    transition(
+        "accept",
+        OPEN_REQUEST,
+        Status.accepted,
+        by=Side.receiver,
+        notify=Side.filer,
+        owner_becomes=Side.receiver,
+        business_from={CHECKING},
+        business_to=OUT_STEP,
+    ),
+    transition(
+        "reject",
+        OPEN_REQUEST,
+        Status.rejected,
+        by=Side.receiver,
+        notify=Side.filer,
+        reason_required=True,
+        confirm=True,
+    ),
+    # 补正: returned for completion; the filer completes the material and resubmits
+    transition(
+        "return",
+        OPEN_REQUEST,
+        Status.returned,
+        by=Side.receiver,
+        notify=Side.filer,
+        reason_required=True,
+    ),
+    transition(
+        "resubmit", [Status.returned], Status.requested, by=Side.filer, notify=Side.receiver
+    ),
+    transition(
+        "cancel",
+        [*OPEN_REQUEST, Status.returned],
+        Status.cancelled,
+        by=Side.filer,
+        notify=Side.receiver,
+        reason_required=True,
+        confirm=True,
+        waits=False,
+    ),
+    # the transfer-out office issues the 参保人员基本医疗保险信息表 (and sends the balance)
+    transition(
+        "issue_form",
+        [Status.accepted],
+        Status.in_progress,
+        by=TRANSFER_OUT,
+        notify=TRANSFER_IN,
+        business_from={OUT_STEP},
+        business_to=IN_STEP,
+        owed_step=True,
+    ),
+    transition(
+        "complete",
+        [Status.in_progress],
+        Status.completed,
+        by=TRANSFER_IN,
+        notify=TRANSFER_OUT,
+        business_from={IN_STEP},
+        business_to=DONE,
+        confirm=True,
+        owed_step=True,
+    ),
+    extra_sides=(TRANSFER_OUT, TRANSFER_IN),
+)
+
+
+def office_errors(
+    *, own_office: str, out_office: str, in_office: str, pools: Mapping[str, str]
+) -> list[FieldError]:
+    """The two offices: known operational offices, one of them the filer's, in two pools.
+    ``pools``: pool code by office code (operational offices only)."""
+    errors = [
+        FieldError(field, N_("Unknown office “%(code)s”."), {"code": code})
+        for field, code in (("transfer_out_office", out_office), ("transfer_in_office", in_office))
+        if code not in pools
+    ]
+    if errors:
+        return errors
+    if own_office not in (out_office, in_office):
+        return [
+            FieldError(
+                field, N_("One of the two offices must be your own office: it files the transfer.")
+            )
+            for field in ("transfer_out_office", "transfer_in_office")
+        ]
+    if pools[out_office] == pools[in_office]:
+        return [
+            FieldError(
+                "transfer_in_office",
+                N_(
+                    "Both offices are in one pool (%(pool)s): no transfer is needed, the "
+                    "person's registration is changed instead."
+                ),
+                {"pool": pools[in_office]},
+            )
+        ]
+    return []
+
+
+def retirement_age(id_number: str, ages: Mapping[str, int]) -> int:
+    return ages[identifiers.sex(id_number)]
+
+
+def age_on(id_number: str, today: date) -> int:
+    born = identifiers.birth_date(id_number)
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def condition_errors(
+    *,
+    id_number: str,
+    scheme_out: str,
+    scheme_in: str,
+    suspended_on: date,
+    today: date,
+    retirement_ages: Mapping[str, int],
+) -> list[FieldError]:
+    """The preconditions of DOMAIN.md §3 the system can check."""
+    errors = []
+    age = age_on(id_number, today)
+    limit = retirement_age(id_number, retirement_ages)
+    if age >= limit:
+        errors.append(
+            FieldError(
+                "person.id_number",
+                N_(
+                    "By the ID number this person is %(age)s, at or beyond the retirement age "
+                    "of %(limit)s: retirees are outside the transfer procedure; file a retiree "
+                    "contribution-years case (退休人员缴费年限核定) instead."
+                ),
+                {"age": age, "limit": limit},
+            )
+        )
+    if suspended_on > today:
+        errors.append(
+            FieldError(
+                "suspended_on",
+                N_(
+                    "The enrolment is not suspended yet (suspension date %(date)s lies ahead): "
+                    "the transfer-out office suspends it first."
+                ),
+                {"date": suspended_on.isoformat()},
+            )
+        )
+    elif scheme_out == "resident" and scheme_in == "resident" and suspended_on.year == today.year:
+        errors.append(
+            FieldError(
+                "scheme_in",
+                N_(
+                    "Resident to resident insurance moves only from the next year: the "
+                    "enrolment was suspended in %(year)s, so the person enrols at the new place "
+                    "from %(next)s."
+                ),
+                {"year": today.year, "next": today.year + 1},
+            )
+        )
+    return errors

@@ -1,0 +1,229 @@
+"""The relation transfer through the API: a 什邡 clerk files a transfer-in for a person coming
+from 金牛; 金牛 accepts and issues the information form; 什邡 completes. Each step only by the
+office that owes it; each refused condition named by its field."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from service.db import get_db
+from service.sla.models import CaseClock
+from service.sla.service import local_today
+
+pytestmark = pytest.mark.services
+
+PERSON = {"name": "张三", "id_number": "510106199001011233", "phone": "13800000000"}
+RETIRED_WOMAN = "51010619761201002X"  # born 1976-12-01, female: 50 in December 2026
+RETIRED_MAN = "510106196001011117"
+
+
+def body(**changes) -> dict:
+    data = {
+        "kind": "transfer",
+        "transfer_out_office": "jinniu",
+        "transfer_in_office": "shifang",
+        "person": dict(PERSON),
+        "scheme_out": "employee",
+        "scheme_in": "employee",
+        "suspended_on": (local_today() - timedelta(days=3)).isoformat(),
+        "reason": "employment",
+        "periods": [
+            {
+                "pool_code": "510100",
+                "start": "2015-07",
+                "end": "2026-10",
+                "actual_years": "11.3",
+                "deemed_years": "0",
+            }
+        ],
+        "account_balance": "3520.40",
+    }
+    data.update(changes)
+    return data
+
+
+def clocks(app, case_id):
+    with get_db(app).session() as db:
+        return [
+            (c.step, c.status, c.owing_office)
+            for c in db.exec(
+                select(CaseClock).where(CaseClock.case_id == case_id).order_by(CaseClock.id)
+            )
+        ]
+
+
+def errors(response) -> dict:
+    return {e["field"]: e["message"] for e in response.get_json()["errors"]}
+
+
+def test_a_transfer_in_is_accepted_issued_and_completed_by_the_offices_that_owe_each_step(app, api):
+    shifang, jinniu, pengzhou = api("shifang-clerk"), api("jinniu-clerk"), api("pengzhou-clerk")
+    filed = shifang.post("/cases", json=body())
+    assert filed.status_code == 201, filed.get_json()
+    case = filed.get_json()
+    assert (case["kind"], case["status"], case["business_status"]) == (
+        "transfer",
+        "requested",
+        "checking",
+    )
+    assert (case["filing_office"], case["receiving_office"]) == ("shifang", "jinniu")
+    assert case["details"]["person"] == PERSON
+    assert case["details"]["account_balance"] == "3520.40"
+    assert case["details"]["periods"][0]["actual_years"] == "11.3"
+    assert clocks(app, case["id"]) == []
+    cid = case["id"]
+
+    # a third office never sees it
+    assert pengzhou.get(f"/cases/{cid}").status_code == 404
+    assert pengzhou.act(cid, "accept").status_code == 404
+    assert pengzhou.get("/cases").get_json()["items"] == []
+
+    # the form cannot be issued before acceptance, nor by the transfer-in office
+    assert jinniu.act(cid, "issue_form").status_code == 409
+    accepted = jinniu.act(cid, "accept")
+    assert accepted.status_code == 200, accepted.get_json()
+    accepted = accepted.get_json()
+    assert (accepted["status"], accepted["business_status"], accepted["owner_office"]) == (
+        "accepted",
+        "transfer_out",
+        "jinniu",
+    )
+    assert clocks(app, cid) == [("transfer_out", "running", "jinniu")]
+    assert accepted["due_at"] is not None
+
+    wrong = shifang.act(cid, "issue_form")
+    assert wrong.status_code == 409
+    assert shifang.act(cid, "complete").status_code == 409
+
+    issued = jinniu.act(cid, "issue_form")
+    assert issued.status_code == 200, issued.get_json()
+    issued = issued.get_json()
+    assert (issued["status"], issued["business_status"]) == ("in_progress", "transfer_in")
+    assert clocks(app, cid) == [
+        ("transfer_out", "met", "jinniu"),
+        ("transfer_in", "running", "shifang"),
+    ]
+    assert jinniu.act(cid, "complete").status_code == 409
+    assert jinniu.act(cid, "issue_form").status_code == 409
+
+    done = shifang.act(cid, "complete")
+    assert done.status_code == 200, done.get_json()
+    assert done.get_json()["status"] == "completed"
+    assert [c[1] for c in clocks(app, cid)] == ["met", "met"]
+    timeline = [e["action"] for e in jinniu.get(f"/cases/{cid}/timeline").get_json()]
+    assert timeline == ["file", "accept", "issue_form", "complete"]
+    # the list carries no details (the person's number stays on the case page)
+    listed = shifang.get("/cases").get_json()["items"]
+    assert [c["id"] for c in listed] == [cid] and listed[0]["details"] is None
+
+
+def test_a_transfer_out_filed_by_the_leaving_office_is_received_by_the_other_pool(api):
+    jinniu, shifang = api("jinniu-clerk"), api("shifang-clerk")
+    case = jinniu.post("/cases", json=body()).get_json()
+    assert (case["filing_office"], case["receiving_office"]) == ("jinniu", "shifang")
+    assert shifang.act(case["id"], "accept").get_json()["owner_office"] == "shifang"
+    # the transfer-out office (the filer here) owes the form, not the office that accepted
+    assert shifang.act(case["id"], "issue_form").status_code == 409
+    assert jinniu.act(case["id"], "issue_form").status_code == 200
+
+
+def test_the_receiving_office_returns_rejects_and_the_filer_resubmits_or_cancels(api):
+    shifang, jinniu = api("shifang-clerk"), api("jinniu-clerk")
+    cid = shifang.post("/cases", json=body()).get_json()["id"]
+    assert jinniu.act(cid, "return").status_code == 422  # a reason is required
+    returned = jinniu.act(cid, "return", reason="请补充中止参保证明")
+    assert returned.get_json()["status"] == "returned"
+    assert shifang.act(cid, "resubmit").get_json()["status"] == "requested"
+    assert jinniu.act(cid, "reject", reason="未中止参保").get_json()["status"] == "rejected"
+
+    # a final case is no longer open: the person may be filed again, and withdrawn
+    again = shifang.post("/cases", json=body())
+    assert again.status_code == 201
+    cancelled = shifang.act(again.get_json()["id"], "cancel", reason="参保人撤回申请")
+    assert cancelled.get_json()["status"] == "cancelled"
+
+
+def test_one_pool_needs_no_transfer(api):
+    refused = api("jinniu-clerk").post(
+        "/cases", json=body(transfer_out_office="jinniu", transfer_in_office="pengzhou")
+    )
+    assert refused.status_code == 422
+    message = errors(refused)["transfer_in_office"]
+    assert "510100" in message and "不需要" in message or "no transfer" in message
+
+
+def test_neither_office_the_filers_own_is_refused(api):
+    refused = api("pengzhou-clerk").post("/cases", json=body())
+    assert refused.status_code == 422
+    assert set(errors(refused)) == {"transfer_out_office", "transfer_in_office"}
+    unknown = api("shifang-clerk").post("/cases", json=body(transfer_out_office="chengdu"))
+    assert set(errors(unknown)) == {"transfer_out_office"}
+
+
+def test_an_invalid_id_number_is_refused_on_its_field(api):
+    person = {**PERSON, "id_number": "510106199001011234"}
+    refused = api("shifang-clerk").post("/cases", json=body(person=person))
+    assert refused.status_code == 422
+    assert set(errors(refused)) == {"person.id_number"}
+
+
+def test_an_open_transfer_for_the_same_person_is_a_conflict_naming_it(api):
+    shifang = api("shifang-clerk")
+    first = shifang.post("/cases", json=body()).get_json()
+    person = {**PERSON, "id_number": PERSON["id_number"].lower()}
+    second = api("jinniu-clerk").post("/cases", json=body(person=person))
+    assert second.status_code == 409
+    assert first["number"] in second.get_json()["detail"]
+
+
+def test_an_enrolment_not_yet_suspended_is_refused(api):
+    later = (local_today() + timedelta(days=1)).isoformat()
+    refused = api("shifang-clerk").post("/cases", json=body(suspended_on=later))
+    assert refused.status_code == 422
+    assert later in errors(refused)["suspended_on"]
+
+
+def test_resident_to_resident_moves_only_from_the_next_year(api):
+    shifang = api("shifang-clerk")
+    this_year = local_today().replace(month=1, day=1).isoformat()
+    refused = shifang.post(
+        "/cases", json=body(scheme_out="resident", scheme_in="resident", suspended_on=this_year)
+    )
+    assert refused.status_code == 422
+    assert str(local_today().year + 1) in errors(refused)["scheme_in"]
+    last_year = local_today().replace(year=local_today().year - 1, day=1).isoformat()
+    allowed = shifang.post(
+        "/cases", json=body(scheme_out="resident", scheme_in="resident", suspended_on=last_year)
+    )
+    assert allowed.status_code == 201, allowed.get_json()
+    # employee ↔ resident may move this year
+    other = {**PERSON, "id_number": "510682198503152342"}
+    mixed = shifang.post(
+        "/cases",
+        json=body(
+            person=other, scheme_out="employee", scheme_in="resident", suspended_on=this_year
+        ),
+    )
+    assert mixed.status_code == 201, mixed.get_json()
+
+
+@pytest.mark.parametrize("id_number", [RETIRED_WOMAN, RETIRED_MAN])
+def test_a_person_of_retirement_age_is_pointed_to_the_retiree_kind(api, id_number):
+    person = {**PERSON, "id_number": id_number}
+    refused = api("shifang-clerk").post("/cases", json=body(person=person))
+    assert refused.status_code == 422
+    assert "退休" in errors(refused)["person.id_number"]
+
+
+def test_bad_fields_are_named_by_their_path(api):
+    bad = body(
+        scheme_in="farmer",
+        account_balance="12.345",
+        periods=[{"pool_code": "510100", "start": "2020-05", "end": "2019-01", "actual_years": 1}],
+    )
+    refused = api("shifang-clerk").post("/cases", json=bad)
+    assert refused.status_code == 422
+    assert {"scheme_in", "account_balance", "periods[0].end"} <= set(errors(refused))

@@ -1,0 +1,116 @@
+"""The relation transfer's pure rules: offices and pools, preconditions, who takes which step."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from service.cases.rules import CaseFacts, Side, check_action
+from service.errors import Conflict, Forbidden
+from service.transfers import rules
+
+POOLS = {"jinniu": "510100", "pengzhou": "510100", "shifang": "510600"}
+AGES = {"male": 60, "female": 50}
+TODAY = date(2026, 12, 2)
+MAN_1990 = "510106199001011233"
+WOMAN_1976 = "51010619761201002X"
+
+
+def fields(errors) -> set[str]:
+    return {e.field for e in errors}
+
+
+def test_two_pools_and_the_filers_own_office_pass():
+    assert (
+        rules.office_errors(
+            own_office="shifang", out_office="jinniu", in_office="shifang", pools=POOLS
+        )
+        == []
+    )
+
+
+def test_one_pool_is_refused_on_the_transfer_in_office():
+    errors = rules.office_errors(
+        own_office="jinniu", out_office="jinniu", in_office="pengzhou", pools=POOLS
+    )
+    assert fields(errors) == {"transfer_in_office"}
+    assert errors[0].params == {"pool": "510100"}
+
+
+def test_a_transfer_between_two_other_offices_or_to_a_bureau_is_refused():
+    assert fields(
+        rules.office_errors(
+            own_office="pengzhou", out_office="jinniu", in_office="shifang", pools=POOLS
+        )
+    ) == {"transfer_out_office", "transfer_in_office"}
+    assert fields(
+        rules.office_errors(
+            own_office="shifang", out_office="chengdu", in_office="shifang", pools=POOLS
+        )
+    ) == {"transfer_out_office"}
+
+
+def conditions(**kw):
+    values = {
+        "id_number": MAN_1990,
+        "scheme_out": "employee",
+        "scheme_in": "employee",
+        "suspended_on": date(2026, 11, 30),
+        "today": TODAY,
+        "retirement_ages": AGES,
+    }
+    return rules.condition_errors(**{**values, **kw})
+
+
+def test_the_retirement_age_comes_from_the_id_numbers_birth_date_and_sex():
+    assert rules.age_on(WOMAN_1976, date(2026, 11, 30)) == 49
+    assert conditions(id_number=WOMAN_1976, today=date(2026, 11, 30)) == []
+    assert fields(conditions(id_number=WOMAN_1976)) == {"person.id_number"}
+    assert conditions(id_number=MAN_1990) == []
+
+
+def test_a_suspension_ahead_of_today_is_refused():
+    assert fields(conditions(suspended_on=date(2026, 12, 3))) == {"suspended_on"}
+    assert conditions(suspended_on=TODAY) == []
+
+
+@pytest.mark.parametrize(
+    ("out", "into", "suspended", "refused"),
+    [
+        ("resident", "resident", date(2026, 1, 5), True),
+        ("resident", "resident", date(2025, 12, 31), False),
+        ("employee", "resident", date(2026, 1, 5), False),
+        ("resident", "employee", date(2026, 1, 5), False),
+    ],
+)
+def test_resident_to_resident_moves_only_from_the_next_year(out, into, suspended, refused):
+    errors = conditions(scheme_out=out, scheme_in=into, suspended_on=suspended)
+    assert fields(errors) == ({"scheme_in"} if refused else set())
+
+
+PARTIES = {
+    ("shifang", Side.filer),
+    ("shifang", rules.TRANSFER_IN),
+    ("jinniu", Side.receiver),
+    ("jinniu", Side.owner),
+    ("jinniu", rules.TRANSFER_OUT),
+}
+
+
+def test_only_the_transfer_out_office_issues_the_form_and_the_other_party_gets_a_conflict():
+    case = CaseFacts.build("transfer", "accepted", PARTIES, rules.OUT_STEP)
+    t = check_action(rules.WORKFLOW, case, office="jinniu", role="clerk", action="issue_form")
+    assert (t.target, t.business_to) == ("in_progress", rules.IN_STEP)
+    with pytest.raises(Conflict):
+        check_action(rules.WORKFLOW, case, office="shifang", role="clerk", action="issue_form")
+    # an office with no part in it (a supervising bureau reading along) is refused outright
+    with pytest.raises(Forbidden):
+        check_action(rules.WORKFLOW, case, office="chengdu", role="clerk", action="issue_form")
+
+
+def test_only_the_transfer_in_office_completes_once_the_form_is_issued():
+    case = CaseFacts.build("transfer", "in_progress", PARTIES, rules.IN_STEP)
+    check_action(rules.WORKFLOW, case, office="shifang", role="clerk", action="complete")
+    with pytest.raises(Conflict):
+        check_action(rules.WORKFLOW, case, office="jinniu", role="clerk", action="complete")
