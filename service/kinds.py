@@ -3,7 +3,9 @@
 
 from service.cases.kinds import REGISTRY
 from service.general.kind import KIND as GENERAL
+from service.registrations.kind import KIND as REGISTRATION
 from service.transfers.kind import KIND as TRANSFER
 
 REGISTRY.register(GENERAL)
+REGISTRY.register(REGISTRATION)
 REGISTRY.register(TRANSFER)
