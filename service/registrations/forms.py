@@ -11,8 +11,10 @@ from wtforms import Form, FormField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
+from service.errors import DomainError
 from service.forms import EvidenceField, no_control_characters, text_field
 from service.i18n import translate_error
+from service.registrations import rules
 from service.registrations.models import RegistrationCaseCreate
 from service.validation import domain_error_from
 
@@ -58,6 +60,10 @@ class RegistrationForm(FlaskForm):
     description = text_field(_l("Notes"), max_length=5000, rows=True)
     files = EvidenceField()
 
+    # office code → its pool and its short name, set with the choices (kind.form_context)
+    office_pools: dict[str, str] = {}
+    office_names: dict[str, str] = {}
+
     def __getattr__(self, name: str):
         # A domain error names its field by its path (``person.id_number``): the field there.
         if "." in name:
@@ -83,7 +89,22 @@ class RegistrationForm(FlaskForm):
                     continue
                 field.errors = [translate_error(error.message, error.params)]
                 valid = False
-        return valid
+        return self._in_pool() and valid
+
+    def _in_pool(self) -> bool:
+        """An office outside the chosen pool, said at once rather than after the other fixes."""
+        office, pool = self.receiving_office.data, self.pool_code.data
+        if self.receiving_office.errors or office not in self.office_pools or not pool:
+            return True
+        try:
+            rules.check_receiver_in_pool(
+                self.office_names.get(office, office), self.office_pools[office], pool
+            )
+        except DomainError as error:
+            (problem,) = error.errors
+            self.receiving_office.errors = [translate_error(problem.message, problem.params)]
+            return False
+        return True
 
 
 def form_data(form: RegistrationForm) -> dict:

@@ -91,6 +91,8 @@ def form_context(form: RegistrationForm, session: Session, actor: User) -> dict:
         for o in everyone
         if o.code != actor.office_code
     ]
+    form.office_pools = {o.code: o.pool_code for o in everyone}
+    form.office_names = {o.code: o.short_name for o in everyone}
     prefilled = request.method == "GET" and _prefill(form)
     return {"prefilled": prefilled}
 

@@ -216,11 +216,19 @@ def test_the_form_names_every_mistake_in_chinese_and_keeps_what_was_typed(client
 
 def test_the_form_refuses_an_office_outside_the_pool_under_its_field(client, auth):
     auth.login("jinniu-clerk")
-    response = client.post("/cases/new/registration", data={**FORM, "receiving_office": "shifang"})
+    response = client.post(
+        "/cases/new/registration", data={**FORM, "receiving_office": "shifang", "person-name": ""}
+    )
     assert response.status_code == 422
     page = text(response)
+    # both mistakes at once: the office outside the pool and the missing name
     assert '<div class="error" data-field="receiving_office">' in page
-    assert "510600" in page
+    assert "什邡属于统筹区 510600，不属于 510100" in page
+    assert '<div class="error" data-field="person-name">' in page and "请填写姓名" in page
+    # the filer's own office is not offered, and refused when sent anyway
+    own = client.post("/cases/new/registration", data={**FORM, "receiving_office": "jinniu"})
+    assert own.status_code == 422
+    assert '<div class="error" data-field="receiving_office">' in text(own)
 
 
 def test_a_link_prefills_the_form_and_sending_it_checks_the_values(client, auth):
