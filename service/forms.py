@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -17,15 +19,27 @@ def show_error(form: FlaskForm | None, error: DomainError) -> None:
     """Attach field errors to the form's fields; anything else becomes a flashed message."""
     unplaced = []
     for field_error in error.errors:
-        field = getattr(form, field_error.field, None) if form is not None else None
+        field = field_at(form, field_error.field) if form is not None else None
         message = translate_error(field_error.message, field_error.params)
-        if field is not None and hasattr(field, "errors"):
+        try:
             field.errors = [*list(field.errors or []), message]
-        else:
+        except (AttributeError, TypeError):  # no such field, or a group of fields
             unplaced.append(message)
     if not error.errors or unplaced:
         text = translate_error(error.message, error.params)
         flash(" ".join([text, *unplaced]) if error.errors else text, "error")
+
+
+def field_at(form, path: str):
+    """The form field an API field path names: ``person.id_number`` in a ``FormField``,
+    ``periods[0].end`` in a ``FieldList`` of them; None when the form has no such field."""
+    node = form
+    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path):
+        try:
+            node = node[int(index)] if index else getattr(node, name)
+        except (AttributeError, IndexError, KeyError, TypeError):
+            return None
+    return node
 
 
 def no_control_characters(_form: FlaskForm, field) -> None:

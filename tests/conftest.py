@@ -131,6 +131,7 @@ def own_database(pg_url: str, pg_settings: Settings, tmp_path):
 
 
 CASE_TABLES = (
+    "retireecase",
     "registrationcase",
     "caseattachment",
     "idempotencyrecord",

@@ -63,6 +63,10 @@ class CaseKind:
     form_data: Callable[[Any], dict] | None = None
     # (form, session, actor) → extra template values; fills the form's choices
     form_context: Callable[..., dict] | None = None
+    # (form, session, actor) → extra template values: the form re-shown before filing when a
+    # button named ``preview`` was pressed (e.g. a computed result); None: no such button
+    preview: Callable[..., dict | None] | None = None
+    details_template: str = ""  # a partial the case page includes to show the kind's details
     blueprint: Any = None  # a Flask blueprint for the kind's templates and pages
     resubmit_fields: tuple[str, ...] = ("title", "description")  # editable when returned
 

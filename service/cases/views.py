@@ -120,7 +120,19 @@ def new_case(kind_code: str):
     form = kind.form()
     context = kind.form_context(form, db, current_user) if kind.form_context else {}
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and kind.preview is not None and request.form.get("preview"):
+        # shown again with what the kind computes from it; nothing is filed
+        status = 200 if form.validate_on_submit() else 422
+        if status == 200:
+            try:
+                context.update(kind.preview(form, db, current_user) or {})
+            except ValidationError as exc:
+                show_error(form, domain_error_from(exc))
+                status = 422
+            except DomainError as error:
+                show_error(form, error)
+                status = error.status
+    elif request.method == "POST":
         if form.validate_on_submit():
             try:
                 data = kind.create_model.model_validate(kind.form_data(form))
@@ -196,6 +208,7 @@ def _render_detail(case, form: ActionForm, status: int = 200):
         needs_reason=[a for a in actions if kind.workflow.transitions[a].reason_required],
         form=form,
         kind=kind,
+        details=service.details_of(db, case) if kind.details_template else None,
         assisting=offices_for(facts, Side.assisting),
         office_names=_office_names(),
         agreement=offices.agreement_between(db, case.filing_office, case.receiving_office),
