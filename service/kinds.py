@@ -3,11 +3,11 @@
 
 from service.cases.kinds import REGISTRY
 from service.general.kind import KIND as GENERAL
-from service.retirees.kind import KIND as RETIREE
 from service.registrations.kind import KIND as REGISTRATION
+from service.retirees.kind import KIND as RETIREE
 from service.transfers.kind import KIND as TRANSFER
 
 REGISTRY.register(GENERAL)
-REGISTRY.register(RETIREE)
 REGISTRY.register(REGISTRATION)
+REGISTRY.register(RETIREE)
 REGISTRY.register(TRANSFER)

@@ -10,8 +10,8 @@ from service.calendar.models import CalendarOverride
 from service.cases.models import Case, CaseCounter, CaseEvent, CaseParty
 from service.notifications.models import Delivery, Notification, WebhookEndpoint
 from service.offices.models import Agreement, Office
-from service.retirees.models import RetireeCase
 from service.registrations.models import RegistrationCase
+from service.retirees.models import RetireeCase
 from service.sla.models import AckAlert, CaseClock, ClockAlert, ClockExtension
 from service.transfers.models import TransferCase
 

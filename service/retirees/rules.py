@@ -204,11 +204,23 @@ def check_person(id_number: str, sex: str, birth_date: date, retirement_date: da
 
 
 def settling_office(
-    pool: str, pool_offices: Sequence[str], *, filer: str, named: str | None
+    pool: str,
+    pool_offices: Sequence[str],
+    *,
+    filer: str,
+    named: str | None,
+    names: Mapping[str, str] | None = None,
 ) -> str:
     """The office the case goes to: the one the filer names, which must belong to the settling
-    pool; or, when the pool has one office besides the filer's, that one."""
+    pool; or, when the pool has one office besides the filer's, that one. ``names``: how the
+    messages call the pool and the offices (their codes otherwise)."""
+    names = names or {}
     candidates = sorted(o for o in pool_offices if o != filer)
+
+    def listed(codes: Iterable[str]) -> str:
+        return "、".join(names.get(code, code) for code in sorted(codes))
+
+    pool = names.get(pool, pool)
     if not pool_offices:
         raise ValidationFailed(
             errors=[
@@ -237,7 +249,7 @@ def settling_office(
                             "Pool %(pool)s settles this retiree: the receiving office must be "
                             "one of its offices (%(offices)s)."
                         ),
-                        {"pool": pool, "offices": "、".join(sorted(pool_offices))},
+                        {"pool": pool, "offices": listed(pool_offices)},
                     )
                 ]
             )
@@ -257,7 +269,7 @@ def settling_office(
                 FieldError(
                     "receiving_office",
                     N_("Pool %(pool)s has several offices: choose one (%(offices)s)."),
-                    {"pool": pool, "offices": "、".join(candidates)},
+                    {"pool": pool, "offices": listed(candidates)},
                 )
             ]
         )

@@ -59,7 +59,11 @@ def evaluate(session: Session, *, actor: User, data: RetireeCaseCreate) -> Evalu
     except ValidationFailed as error:
         result.errors += error.errors
         return result
-    in_pool = pool_offices(session).get(result.assessment.settling_pool, [])
+    pool = result.assessment.settling_pool
+    in_pool = pool_offices(session).get(pool, [])
+    names = {o.code: o.short_name for o in offices.all_offices(session)}
+    rule = pool_config().pools.get(pool)
+    names[pool] = f"{rule.name}（{pool}）" if rule else pool
     result.candidates = sorted(o for o in in_pool if o != actor.office_code)
     try:
         result.office = rules.settling_office(
@@ -67,6 +71,7 @@ def evaluate(session: Session, *, actor: User, data: RetireeCaseCreate) -> Evalu
             in_pool,
             filer=actor.office_code,
             named=data.receiving_office,
+            names=names,
         )
     except ValidationFailed as error:
         result.errors += error.errors

@@ -251,3 +251,10 @@ def test_the_settling_office_answers_and_the_filer_may_resubmit_or_cancel():
     with pytest.raises(Forbidden):
         check_action(wf, facts(Status.requested), office="jinniu", role="clerk", action="accept")
     assert wf.transitions["accept"].owner_becomes == Side.receiver
+
+
+def test_the_messages_call_the_pool_and_the_offices_by_their_names():
+    names = {"510100": "成都市（510100）", "jinniu": "金牛", "pengzhou": "彭州"}
+    with pytest.raises(ValidationFailed) as raised:
+        rules.settling_office("510100", CHENGDU, filer="shifang", named=None, names=names)
+    assert raised.value.errors[0].params == {"pool": "成都市（510100）", "offices": "金牛、彭州"}
