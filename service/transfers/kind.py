@@ -5,10 +5,13 @@ from __future__ import annotations
 import tomllib
 from functools import lru_cache
 
-from flask import Blueprint
+from flask import Blueprint, request, url_for
+from flask_babel import gettext as _
 from sqlmodel import Session, select
+from wtforms.fields.choices import SelectChoice
 
 from config import CONFIG_DIR
+from service import identifiers
 from service.accounts.models import User
 from service.cases.kinds import CaseKind, EventText, Filing
 from service.cases.models import Case
@@ -18,6 +21,7 @@ from service.i18n import in_working_language
 from service.offices import service as offices
 from service.sla.service import local_today
 from service.transfers import rules
+from service.transfers.forms import TransferForm, form_data
 from service.transfers.models import TransferCase, TransferCaseCreate, read_details
 
 bp = Blueprint("transfers", __name__, template_folder="templates")
@@ -84,6 +88,61 @@ def prepare(session: Session, actor: User, data: TransferCaseCreate) -> Filing:
     )
 
 
+def registration_link(
+    *, own_office: str, out_office: str, in_office: str, pool_code: str, form: TransferForm
+) -> str:
+    """A transfer inside one pool is a registration change: the registration form, filled in
+    with the person's data, for the other office of the two."""
+    person = form.person.form
+    return url_for(
+        "cases.new_case",
+        kind_code="registration",
+        action="change",
+        receiving_office=in_office if own_office == out_office else out_office,
+        name=(person.name.data or "").strip(),
+        id_number=(person.id_number.data or "").strip(),
+        phone=(person.phone.data or "").strip(),
+        scheme=form.scheme_in.data or "",
+        pool_code=pool_code,
+    )
+
+
+def form_context(form: TransferForm, session: Session, actor: User) -> dict:
+    everyone = [o for o in offices.all_offices(session) if o.kind == "office"]
+    choices = [SelectChoice("", _("— choose —"))] + [
+        SelectChoice(o.code, f"{o.name}（{o.pool_code}）") for o in everyone
+    ]
+    form.transfer_out_office.choices = choices
+    form.transfer_in_office.choices = list(choices)
+    context: dict = {"registration_link": None, "open_case": None}
+    if request.method == "GET":
+        # the usual filing: the person applies at the office of the place they move to
+        form.transfer_in_office.data = form.transfer_in_office.data or actor.office_code
+        return context
+    pools = {o.code: o.pool_code for o in everyone}
+    out_office, in_office = form.transfer_out_office.data, form.transfer_in_office.data
+    if (
+        out_office in pools
+        and in_office in pools
+        and out_office != in_office
+        and pools[out_office] == pools[in_office]
+        and actor.office_code in (out_office, in_office)
+    ):
+        context["registration_link"] = registration_link(
+            own_office=actor.office_code,
+            out_office=out_office,
+            in_office=in_office,
+            pool_code=pools[in_office],
+            form=form,
+        )
+    try:
+        number = identifiers.citizen_id(form.person.form.id_number.data or "")
+    except identifiers.InvalidIdentifier:
+        return context
+    context["open_case"] = open_transfer_for(session, number)
+    return context
+
+
 KIND = CaseKind(
     code="transfer",
     label=N_("Insurance relation transfer"),
@@ -147,5 +206,9 @@ KIND = CaseKind(
             N_("%(office)s completed the transfer in: %(number)s %(title)s"),
         ),
     },
+    form=TransferForm,
+    form_template="transfers/new.html",
+    form_data=form_data,
+    form_context=form_context,
     blueprint=bp,
 )

@@ -96,6 +96,7 @@ def test_a_transfer_in_is_accepted_issued_and_completed_by_the_offices_that_owe_
 
     wrong = shifang.act(cid, "issue_form")
     assert wrong.status_code == 409
+    assert "由本案的另一方单位办理" in wrong.get_json()["detail"]
     assert shifang.act(cid, "complete").status_code == 409
 
     issued = jinniu.act(cid, "issue_form")
@@ -152,13 +153,17 @@ def test_one_pool_needs_no_transfer(api):
     )
     assert refused.status_code == 422
     message = errors(refused)["transfer_in_office"]
-    assert "510100" in message and "不需要" in message or "no transfer" in message
+    assert (
+        message
+        == "两个经办单位同属一个统筹区（510100），不需要办理关系转移接续，办理参保登记变更即可。"
+    )
 
 
 def test_neither_office_the_filers_own_is_refused(api):
     refused = api("pengzhou-clerk").post("/cases", json=body())
     assert refused.status_code == 422
     assert set(errors(refused)) == {"transfer_out_office", "transfer_in_office"}
+    assert "须有一个是本单位" in errors(refused)["transfer_in_office"]
     unknown = api("shifang-clerk").post("/cases", json=body(transfer_out_office="chengdu"))
     assert set(errors(unknown)) == {"transfer_out_office"}
 
@@ -176,14 +181,14 @@ def test_an_open_transfer_for_the_same_person_is_a_conflict_naming_it(api):
     person = {**PERSON, "id_number": PERSON["id_number"].lower()}
     second = api("jinniu-clerk").post("/cases", json=body(person=person))
     assert second.status_code == 409
-    assert first["number"] in second.get_json()["detail"]
+    assert second.get_json()["detail"] == f"该参保人已有未办结的关系转移：{first['number']}。"
 
 
 def test_an_enrolment_not_yet_suspended_is_refused(api):
     later = (local_today() + timedelta(days=1)).isoformat()
     refused = api("shifang-clerk").post("/cases", json=body(suspended_on=later))
     assert refused.status_code == 422
-    assert later in errors(refused)["suspended_on"]
+    assert errors(refused)["suspended_on"].startswith(f"尚未中止参保（中止参保日期 {later}")
 
 
 def test_resident_to_resident_moves_only_from_the_next_year(api):
@@ -193,7 +198,8 @@ def test_resident_to_resident_moves_only_from_the_next_year(api):
         "/cases", json=body(scheme_out="resident", scheme_in="resident", suspended_on=this_year)
     )
     assert refused.status_code == 422
-    assert str(local_today().year + 1) in errors(refused)["scheme_in"]
+    message = errors(refused)["scheme_in"]
+    assert "居民医保转居民医保须到次年办理" in message and str(local_today().year + 1) in message
     last_year = local_today().replace(year=local_today().year - 1, day=1).isoformat()
     allowed = shifang.post(
         "/cases", json=body(scheme_out="resident", scheme_in="resident", suspended_on=last_year)
@@ -215,7 +221,7 @@ def test_a_person_of_retirement_age_is_pointed_to_the_retiree_kind(api, id_numbe
     person = {**PERSON, "id_number": id_number}
     refused = api("shifang-clerk").post("/cases", json=body(person=person))
     assert refused.status_code == 422
-    assert "退休" in errors(refused)["person.id_number"]
+    assert "退休人员不适用关系转移接续" in errors(refused)["person.id_number"]
 
 
 def test_bad_fields_are_named_by_their_path(api):

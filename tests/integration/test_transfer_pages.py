@@ -1,0 +1,149 @@
+"""The relation transfer's web form: filed in one go, every error under its field with what was
+typed kept, a same-pool "transfer" offered as a registration change in one click."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from service.sla.service import local_today
+
+pytestmark = pytest.mark.services
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def form(**changes) -> dict:
+    data = {
+        "transfer_out_office": "jinniu",
+        "transfer_in_office": "shifang",
+        "person-name": "李四",
+        "person-id_number": "510106199001011233",
+        "person-phone": "13900000000",
+        "scheme_out": "employee",
+        "scheme_in": "employee",
+        "suspended_on": (local_today() - timedelta(days=2)).isoformat(),
+        "reason": "residence",
+        "periods-0-pool_code": "510100",
+        "periods-0-start": "2016-01",
+        "periods-0-end": "2026-10",
+        "periods-0-actual_years": "10.8",
+        "periods-0-deemed_years": "",
+        "account_balance": "1200.00",
+    }
+    data.update(changes)
+    return data
+
+
+def field_errors(page: str) -> dict[str, str]:
+    return {
+        name: unescape(message)
+        for name, message in re.findall(
+            r'<div class="error" data-field="([^"]+)">([^<]*)</div>', page
+        )
+    }
+
+
+def test_a_clerk_files_a_transfer_in_on_the_form_and_blank_period_rows_are_ignored(
+    client, auth, api
+):
+    auth.login("shifang-clerk")
+    page = client.get("/cases/new/transfer")
+    assert page.status_code == 200
+    assert 'name="periods-3-end"' in text(page)  # four period rows
+    assert re.search(r'<option selected value="shifang">|value="shifang" selected', text(page))
+    created = client.post("/cases/new/transfer", data=form())
+    assert created.status_code == 302, field_errors(text(created))
+    case_id = int(created.headers["Location"].rstrip("/").split("/")[-1])
+    case = api("shifang-clerk").get(f"/cases/{case_id}").get_json()
+    assert case["receiving_office"] == "jinniu"
+    assert len(case["details"]["periods"]) == 1
+    assert case["details"]["periods"][0]["deemed_years"] == "0"
+    # the case page offers the transfer-out office its step once accepted
+    api("jinniu-clerk").act(case_id, "accept")
+    auth.logout()
+    auth.login("jinniu-clerk")
+    assert 'data-action="issue_form"' in text(client.get(f"/cases/{case_id}"))
+
+
+def test_every_error_is_shown_under_its_field_and_the_typed_values_stay(client, auth):
+    auth.login("shifang-clerk")
+    bad = form(
+        **{
+            "person-id_number": "510106199001011234",
+            "suspended_on": "2026/03/01",
+            "periods-1-pool_code": "510600",
+            "periods-1-start": "2026-11",
+            "periods-1-end": "2026-01",
+            "account_balance": "12.345",
+        }
+    )
+    response = client.post("/cases/new/transfer", data=bad)
+    assert response.status_code == 422
+    errors = field_errors(text(response))
+    assert {"person-id_number", "suspended_on", "periods-1-end", "account_balance"} <= set(errors)
+    assert "510106199001011234" in text(response)
+    assert errors["suspended_on"] == "日期格式为 YYYY-MM-DD，例如 2026-03-31。"
+    assert 'value="12.345"' in text(response)
+
+
+def test_a_domain_refusal_lands_under_its_field(client, auth):
+    auth.login("shifang-clerk")
+    later = (local_today() + timedelta(days=5)).isoformat()
+    response = client.post("/cases/new/transfer", data=form(suspended_on=later))
+    assert response.status_code == 422
+    assert later in field_errors(text(response))["suspended_on"]
+
+
+def test_one_pool_is_explained_and_offered_as_a_registration_change(client, auth):
+    auth.login("jinniu-clerk")
+    response = client.post(
+        "/cases/new/transfer",
+        data=form(transfer_out_office="jinniu", transfer_in_office="pengzhou"),
+    )
+    assert response.status_code == 422
+    assert "不需要办理关系转移接续" in field_errors(text(response))["transfer_in_office"]
+    assert "同一统筹区内无需办理关系转移" in text(response)
+    link = unescape(re.search(r'href="([^"]+)" id="registration-link"', text(response)).group(1))
+    url = urlsplit(link)
+    assert url.path == "/cases/new/registration"
+    assert parse_qs(url.query) == {
+        "action": ["change"],
+        "receiving_office": ["pengzhou"],
+        "name": ["李四"],
+        "id_number": ["510106199001011233"],
+        "phone": ["13900000000"],
+        "scheme": ["employee"],
+        "pool_code": ["510100"],
+    }
+
+
+def test_an_open_transfer_for_the_person_is_named_and_linked(client, auth, api):
+    first = (
+        api("jinniu-clerk")
+        .post(
+            "/cases",
+            json={
+                "kind": "transfer",
+                "transfer_out_office": "jinniu",
+                "transfer_in_office": "shifang",
+                "person": {"name": "李四", "id_number": "510106199001011233"},
+                "scheme_out": "employee",
+                "scheme_in": "employee",
+                "suspended_on": local_today().isoformat(),
+                "reason": "employment",
+            },
+        )
+        .get_json()
+    )
+    auth.login("shifang-clerk")
+    response = client.post("/cases/new/transfer", data=form())
+    assert response.status_code == 409
+    assert first["number"] in text(response)
+    assert f'href="/cases/{first["id"]}"' in text(response)
