@@ -3,7 +3,6 @@
 
 from service.cases.kinds import REGISTRY
 from service.general.kind import KIND as GENERAL
-from service.transfers.kind import KIND as TRANSFER
 from service.registrations.kind import KIND as REGISTRATION
 from service.retirees.kind import KIND as RETIREE
 from service.transfers.kind import KIND as TRANSFER
