@@ -164,6 +164,7 @@ KIND = CaseKind(
     business_steps=rules.ACTIONS,
     form=RegistrationForm,
     form_template="registrations/new.html",
+    details_template="registrations/details.html",
     form_data=form_data,
     form_context=form_context,
     blueprint=bp,

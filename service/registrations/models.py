@@ -40,8 +40,10 @@ class RegistrationCase(SQLModel, table=True):
     pool_code: str = Field(max_length=6)
 
 
-def read_details(row: RegistrationCase) -> dict:
+def read_details(row: RegistrationCase | None) -> dict:
     """The API's ``details``: the full ID number, since only party offices read a case."""
+    if row is None:
+        return {}
     return {
         "action": row.action,
         "person": {"name": row.person_name, "id_number": row.id_number, "phone": row.phone},

@@ -196,7 +196,10 @@ def test_the_form_files_a_registration_the_receiver_accepts(app, client, auth, a
     assert case["details"]["action"] == "change"
     assert case["description"] == "工作单位变更"
     assert api("pengzhou-clerk").act(case_id, "accept").get_json()["status"] == "accepted"
-    assert "变更" in text(client.get(f"/cases/{case_id}"))
+    page = text(client.get(f"/cases/{case_id}"))
+    details = page[page.index('id="registration-details"') :]
+    assert "变更登记" in details and "李四" in details and ID in details
+    assert "职工基本医疗保险" in details and "510100" in details
 
 
 def test_the_form_names_every_mistake_in_chinese_and_keeps_what_was_typed(client, auth):
