@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from html import unescape
+from html.parser import HTMLParser
 
 import pytest
 from sqlmodel import select
@@ -269,3 +271,57 @@ def test_a_link_prefills_the_form_and_sending_it_checks_the_values(client, auth)
     assert 'id="prefilled"' not in text(sent)
     # nothing is prefilled without a link
     assert 'id="prefilled"' not in text(client.get("/cases/new/registration"))
+
+
+class _FormValues(HTMLParser):
+    """The values a browser would send for the page's form as it is shown."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self._select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "input" and a.get("type") not in ("file", "submit"):
+            if a.get("type") != "radio" or "checked" in a:
+                self.values[a["name"]] = a.get("value") or ""
+        elif tag == "select":
+            self._select = a["name"]
+        elif tag == "option" and self._select and "selected" in a:
+            self.values[self._select] = a.get("value") or ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+
+
+def test_a_transfer_inside_one_pool_becomes_a_registration_change_in_one_click(client, auth, api):
+    from tests.integration.test_transfer_pages import form as transfer_form
+
+    auth.login("jinniu-clerk")
+    refused = client.post(
+        "/cases/new/transfer",
+        data=transfer_form(transfer_out_office="jinniu", transfer_in_office="pengzhou"),
+    )
+    assert refused.status_code == 422
+    link = unescape(re.search(r'href="([^"]+)" id="registration-link"', text(refused)).group(1))
+    shown = _FormValues()
+    shown.feed(text(client.get(link)))
+    assert shown.values["person-name"] == "李四"
+    # the clerk only presses "send"
+    sent = client.post("/cases/new/registration", data=shown.values)
+    assert sent.status_code == 302, text(sent)
+    case_id = int(sent.headers["Location"].rstrip("/").split("/")[-1])
+    case = api("pengzhou-clerk").get(f"/cases/{case_id}").get_json()
+    assert (case["kind"], case["business_status"], case["receiving_office"]) == (
+        "registration",
+        "change",
+        "pengzhou",
+    )
+    assert case["details"]["person"] == {
+        "name": "李四",
+        "id_number": "510106199001011233",
+        "phone": "13900000000",
+    }
+    assert (case["details"]["scheme"], case["details"]["pool_code"]) == ("employee", "510100")
