@@ -3,7 +3,6 @@ person reaching retirement (待遇享受地) to confirm their cumulative contrib
 
 from __future__ import annotations
 
-from flask import Blueprint
 from flask_babel import gettext as _
 from sqlmodel import Session
 
@@ -16,8 +15,7 @@ from service.retirees import service
 from service.retirees.forms import RetireeForm, form_data
 from service.retirees.models import RetireeCase, RetireeCaseCreate
 from service.retirees.rules import WORKFLOW
-
-bp = Blueprint("retirees", __name__, template_folder="templates")
+from service.retirees.views import bp
 
 # A broken config/pools.toml stops the service at start, naming the pool and the field.
 service.pool_config()

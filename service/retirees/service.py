@@ -11,7 +11,9 @@ from sqlmodel import Session
 
 from config import CONFIG_DIR
 from service.accounts.models import User
-from service.errors import FieldError, ValidationFailed
+from service.audit import service as audit
+from service.cases import service as cases
+from service.errors import N_, FieldError, NotFound, ValidationFailed
 from service.offices import service as offices
 from service.retirees import rules
 from service.retirees.models import RetireeCase, RetireeCaseCreate
@@ -118,3 +120,23 @@ def read_details(row: RetireeCase) -> dict:
             "settling_office": row.settlement_confidence,
         },
     }
+
+
+def open_letter(session: Session, *, actor: User, case_id: int, ip: str = ""):
+    """The case and its detail row for the printable result letter. The letter shows the full
+    ID number, so every opening is audited (DOMAIN.md §5)."""
+    case = cases.get_visible(session, actor=actor, case_id=case_id)
+    row = session.get(RetireeCase, case.id)
+    if row is None:  # another kind's case
+        raise NotFound(N_("No such case."))
+    audit.record(
+        session,
+        action="retiree.letter_view",
+        object_type="case",
+        object_id=case.id,
+        user=actor,
+        ip=ip,
+        number=case.number,
+    )
+    session.commit()
+    return case, row

@@ -229,3 +229,37 @@ def test_the_form_says_which_offices_may_settle_when_the_pool_has_two(client, au
     refused = client.post("/cases/new/retiree", data=form)
     assert refused.status_code == 422
     assert 'data-field="receiving_office"' in refused.get_data(as_text=True)
+
+
+def test_the_result_letter_prints_for_the_parties_and_every_opening_is_audited(
+    app, client, auth, api
+):
+    from sqlmodel import select
+
+    from service.audit.models import AuditEntry
+    from service.db import get_db
+
+    shifang = api("shifang-clerk")
+    case = api("jinniu-clerk").post("/cases", json=body()).get_json()
+    auth.login("jinniu-clerk")
+    detail = client.get(f"/cases/{case['id']}").get_data(as_text=True)
+    assert f"/cases/{case['id']}/retiree-letter" in detail
+    letter = client.get(f"/cases/{case['id']}/retiree-letter")
+    assert letter.status_code == 200
+    html = letter.get_data(as_text=True)
+    assert MALE_ID in html and 'id="provisional"' in html
+    assert 'id="shortfall-years">1.0' in html and "什邡" in html
+    shifang.act(case["id"], "accept")
+    shifang.act(case["id"], "complete")
+    assert 'id="provisional"' not in client.get(f"/cases/{case['id']}/retiree-letter").get_data(
+        as_text=True
+    )
+    with get_db(app).session() as db:
+        opened = db.exec(select(AuditEntry).where(AuditEntry.action == "retiree.letter_view")).all()
+    assert len(opened) == 2
+    # an office not party to the case, and a case of another kind: 404
+    auth.logout()
+    auth.login("pengzhou-clerk")
+    assert client.get(f"/cases/{case['id']}/retiree-letter").status_code == 404
+    general = api("pengzhou-clerk").file(to="shifang").get_json()
+    assert client.get(f"/cases/{general['id']}/retiree-letter").status_code == 404
