@@ -6,8 +6,11 @@ Pure: values in, values out; a refusal is a ``FieldError`` with a sentence a cle
 
 from __future__ import annotations
 
+import hmac
+import json
 from collections.abc import Mapping
 from datetime import date
+from hashlib import sha256
 
 from service import identifiers
 from service.cases.rules import Side, Status, Workflow, transition
@@ -191,3 +194,52 @@ def condition_errors(
             )
         )
     return errors
+
+
+# --- the 参保人员基本医疗保险信息表 and its verification code ---------------------------------
+
+INFO_FORM_TITLE = "参保人员基本医疗保险信息表"
+ISSUED = frozenset({IN_STEP, DONE})  # business statuses once the form is issued
+
+
+def canonical_json(content: Mapping) -> bytes:
+    """The one byte string a form's content is signed as: keys sorted, no spaces, UTF-8."""
+    return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode(
+        "utf-8"
+    )
+
+
+def office_key(secret_key: str, office: str) -> bytes:
+    """The issuing office's own key, derived from the service's secret key: a form verifies only
+    under the office that issued it."""
+    return hmac.new(
+        secret_key.encode("utf-8"), b"info-form:" + office.encode("utf-8"), sha256
+    ).digest()
+
+
+def verification_code(content: Mapping, *, secret_key: str, office: str) -> str:
+    return hmac.new(office_key(secret_key, office), canonical_json(content), sha256).hexdigest()
+
+
+def signed_form(content: Mapping, *, secret_key: str) -> dict:
+    """The form with its ``verification_code``, keyed by the office in ``issued_by``."""
+    code = verification_code(content, secret_key=secret_key, office=content["issued_by"]["code"])
+    return {**content, "verification_code": code}
+
+
+def verify_form(form: Mapping, *, secret_key: str) -> bool:
+    """Whether a form (as issued, ``verification_code`` included) is unchanged: any changed
+    byte of its content, or another office's name as issuer, fails."""
+    content = {k: v for k, v in form.items() if k != "verification_code"}
+    code = form.get("verification_code")
+    issuer = content.get("issued_by")
+    if not isinstance(code, str) or not isinstance(issuer, Mapping):
+        return False
+    office = issuer.get("code")
+    if not isinstance(office, str):
+        return False
+    try:
+        expected = verification_code(content, secret_key=secret_key, office=office)
+    except (TypeError, ValueError):  # content that is no JSON was never issued
+        return False
+    return hmac.compare_digest(expected, code)

@@ -233,3 +233,35 @@ def test_bad_fields_are_named_by_their_path(api):
     refused = api("shifang-clerk").post("/cases", json=bad)
     assert refused.status_code == 422
     assert {"scheme_in", "account_balance", "periods[0].end"} <= set(errors(refused))
+
+
+def test_the_information_form_is_issued_signed_and_a_changed_byte_fails(app, api):
+    shifang, jinniu, pengzhou = api("shifang-clerk"), api("jinniu-clerk"), api("pengzhou-clerk")
+    cid = shifang.post("/cases", json=body()).get_json()["id"]
+    assert shifang.get(f"/cases/{cid}/info-form").status_code == 409  # not issued yet
+    jinniu.act(cid, "accept")
+    jinniu.act(cid, "issue_form")
+    assert pengzhou.get(f"/cases/{cid}/info-form").status_code == 404
+    received = shifang.get(f"/cases/{cid}/info-form")
+    assert received.status_code == 200, received.get_json()
+    form = received.get_json()
+    assert form["title"] == "参保人员基本医疗保险信息表"
+    assert form["issued_by"] == {"code": "jinniu", "name": "成都市金牛区医疗保障局"}
+    assert form["issued_on"] == local_today().isoformat()
+    assert form["person"] == PERSON and form["account_balance"] == "3520.40"
+    assert form == jinniu.get(f"/cases/{cid}/info-form").get_json()
+
+    assert shifang.post("/info-forms/verify", json=form).get_json() == {"valid": True}
+    changed = {**form, "account_balance": "3520.41"}
+    assert shifang.post("/info-forms/verify", json=changed).get_json() == {"valid": False}
+
+    from service.audit.models import AuditEntry
+
+    with get_db(app).session() as db:
+        views = db.exec(select(AuditEntry).where(AuditEntry.action == "transfer.info_form")).all()
+    assert {v.office_code for v in views} == {"shifang", "jinniu"}
+
+
+def test_a_general_case_has_no_information_form(api):
+    case = api("jinniu-clerk").file().get_json()
+    assert api("jinniu-clerk").get(f"/cases/{case['id']}/info-form").status_code == 404

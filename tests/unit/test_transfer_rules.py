@@ -114,3 +114,39 @@ def test_only_the_transfer_in_office_completes_once_the_form_is_issued():
     check_action(rules.WORKFLOW, case, office="shifang", role="clerk", action="complete")
     with pytest.raises(Conflict):
         check_action(rules.WORKFLOW, case, office="jinniu", role="clerk", action="complete")
+
+
+FORM = {
+    "title": rules.INFO_FORM_TITLE,
+    "case_number": "SF-2026-000001",
+    "issued_by": {"code": "jinniu", "name": "成都市金牛区医疗保障局"},
+    "issued_on": "2026-12-02",
+    "person": {"name": "张三", "id_number": MAN_1990, "phone": ""},
+    "periods": [{"pool_code": "510100", "actual_years": "11.3"}],
+    "account_balance": "3520.40",
+}
+KEY = "a-secret-key-for-the-tests-only-0123456789"
+
+
+def test_an_issued_form_verifies_whatever_the_order_of_its_keys():
+    signed = rules.signed_form(FORM, secret_key=KEY)
+    assert len(signed["verification_code"]) == 64
+    assert rules.verify_form(signed, secret_key=KEY)
+    reordered = dict(reversed(list(signed.items())))
+    assert rules.verify_form(reordered, secret_key=KEY)
+
+
+def test_a_changed_byte_another_issuer_or_another_key_fails():
+    signed = rules.signed_form(FORM, secret_key=KEY)
+    assert not rules.verify_form({**signed, "account_balance": "3520.41"}, secret_key=KEY)
+    changed_name = {**signed, "person": {**FORM["person"], "name": "张四"}}
+    assert not rules.verify_form(changed_name, secret_key=KEY)
+    other_issuer = {**signed, "issued_by": {"code": "pengzhou", "name": "成都市金牛区医疗保障局"}}
+    assert not rules.verify_form(other_issuer, secret_key=KEY)
+    assert not rules.verify_form(signed, secret_key=KEY + "x")
+    code = signed["verification_code"]
+    flipped = code[:-1] + ("0" if code[-1] != "0" else "1")
+    assert not rules.verify_form({**signed, "verification_code": flipped}, secret_key=KEY)
+    assert not rules.verify_form({**FORM}, secret_key=KEY)  # no code at all
+    # each office has its own key
+    assert rules.office_key(KEY, "jinniu") != rules.office_key(KEY, "pengzhou")
