@@ -94,6 +94,8 @@ def form_context(form: RegistrationForm, session: Session, actor: User) -> dict:
     form.office_pools = {o.code: o.pool_code for o in everyone}
     form.office_names = {o.code: o.short_name for o in everyone}
     prefilled = request.method == "GET" and _prefill(form)
+    if prefilled and not form.pool_code.data:  # the office's pool, when only it was given
+        form.pool_code.data = form.office_pools.get(form.receiving_office.data)
     return {"prefilled": prefilled}
 
 

@@ -269,6 +269,9 @@ def test_a_link_prefills_the_form_and_sending_it_checks_the_values(client, auth)
     assert '<div class="error" data-field="person-name">' in text(sent)
     assert '<div class="error" data-field="person-id_number">' in text(sent)
     assert 'id="prefilled"' not in text(sent)
+    # a link naming only the office fills in its pool
+    office_only = text(client.get("/cases/new/registration?receiving_office=shifang"))
+    assert '<option selected value="510600">' in office_only
     # nothing is prefilled without a link
     assert 'id="prefilled"' not in text(client.get("/cases/new/registration"))
 
@@ -325,3 +328,11 @@ def test_a_transfer_inside_one_pool_becomes_a_registration_change_in_one_click(c
         "phone": "13900000000",
     }
     assert (case["details"]["scheme"], case["details"]["pool_code"]) == ("employee", "510100")
+
+
+def test_the_openapi_document_describes_the_registration_body(client):
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    body = schemas["RegistrationCaseCreate"]
+    assert {"action", "receiving_office", "person", "scheme", "pool_code"} <= set(body["required"])
+    assert body["properties"]["action"]["enum"] == ["register", "change", "cancel"]
+    assert body["properties"]["scheme"]["enum"] == ["employee", "resident"]
