@@ -179,6 +179,29 @@ def assess(periods: Sequence[Period], sex: str, config: PoolConfig) -> Assessmen
     )
 
 
+def check_periods(periods: Sequence[Period]) -> None:
+    """No month is insured twice: contributions for the same months in two places are not
+    counted twice (a working assumption [C]), so overlapping periods are to be corrected."""
+    errors = []
+    for i, p in enumerate(periods):
+        for j in range(i):
+            q = periods[j]
+            if p.start <= q.end and q.start <= p.end:
+                errors.append(
+                    FieldError(
+                        f"periods[{i}].start",
+                        N_(
+                            "This period overlaps period %(other)s: the same months are not "
+                            "counted twice."
+                        ),
+                        {"other": j + 1},
+                    )
+                )
+                break
+    if errors:
+        raise ValidationFailed(errors=errors)
+
+
 def check_person(id_number: str, sex: str, birth_date: date, retirement_date: date) -> None:
     """Sex and birth date agree with the (checked) ID number; retirement follows birth."""
     errors = []

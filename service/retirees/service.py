@@ -57,6 +57,10 @@ def evaluate(session: Session, *, actor: User, data: RetireeCaseCreate) -> Evalu
     except ValidationFailed as error:
         result.errors += error.errors
     try:
+        rules.check_periods(data.periods)
+    except ValidationFailed as error:
+        result.errors += error.errors
+    try:
         result.assessment = rules.assess(data.periods, data.sex, pool_config())
     except ValidationFailed as error:
         result.errors += error.errors

@@ -144,6 +144,26 @@ def test_a_woman_meeting_the_chengdu_minimum_is_routed_to_the_office_the_filer_n
             "periods[0].pool_code",
             "510700",
         ),
+        (
+            {
+                "periods": [
+                    {
+                        "pool_code": "510100",
+                        "start": "2000-01",
+                        "end": "2010-06",
+                        "actual_years": 10,
+                    },
+                    {
+                        "pool_code": "510600",
+                        "start": "2010-06",
+                        "end": "2026-04",
+                        "actual_years": 15,
+                    },
+                ]
+            },
+            "periods[1].start",
+            "重叠",
+        ),
     ],
 )
 def test_bad_input_is_refused_on_its_field_with_a_message(api, change, field, message):

@@ -258,3 +258,20 @@ def test_the_messages_call_the_pool_and_the_offices_by_their_names():
     with pytest.raises(ValidationFailed) as raised:
         rules.settling_office("510100", CHENGDU, filer="shifang", named=None, names=names)
     assert raised.value.errors[0].params == {"pool": "成都市（510100）", "offices": "金牛、彭州"}
+
+
+def test_overlapping_periods_are_refused_on_the_later_one():
+    rules.check_periods(
+        [P("510100", "1990-01", "2009-12", Decimal("20")), P("510600", "2010-01", "2026-04", 4)]
+    )
+    with pytest.raises(ValidationFailed) as raised:
+        rules.check_periods(
+            [
+                P("510100", "1990-01", "2009-12", Decimal("20")),
+                P("510600", "2009-12", "2026-04", Decimal("4")),
+                P("510600", "1980-01", "1989-12", Decimal("4")),
+            ]
+        )
+    assert [(e.field, e.params) for e in raised.value.errors] == [
+        ("periods[1].start", {"other": 1})
+    ]
