@@ -14,6 +14,13 @@ from service.retirees import service
 bp = Blueprint("retirees", __name__, template_folder="templates")
 
 
+@bp.app_template_global("retiree_pool_name")
+def pool_name(code: str) -> str:
+    """A pool's name from config/pools.toml (its code when it has none there)."""
+    rule = service.pool_config().pools.get(code)
+    return rule.name if rule else code
+
+
 @bp.get("/cases/<id:case_id>/retiree-letter")
 @login_required
 def letter(case_id: int):

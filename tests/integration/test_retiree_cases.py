@@ -221,6 +221,7 @@ def test_the_form_calculates_before_filing_and_files_to_the_settling_office(app,
     page = client.get(filed.headers["Location"]).get_data(as_text=True)
     assert 'id="retiree-details"' in page
     assert 'id="shortfall-years">1.0' in page
+    assert "什邡 (德阳市)" in page and "<td>成都市</td>" in page
     assert MALE_ID in page  # the filing office is party: the full number
 
 
