@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from functools import lru_cache
 
-from flask import Blueprint, request, url_for
+from flask import request, url_for
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 from wtforms.fields.choices import SelectChoice
@@ -23,8 +23,7 @@ from service.sla.service import local_today
 from service.transfers import rules
 from service.transfers.forms import TransferForm, form_data
 from service.transfers.models import TransferCase, TransferCaseCreate, read_details
-
-bp = Blueprint("transfers", __name__, template_folder="templates")
+from service.transfers.views import bp
 
 
 @lru_cache
@@ -206,6 +205,7 @@ KIND = CaseKind(
             N_("%(office)s completed the transfer in: %(number)s %(title)s"),
         ),
     },
+    details_template="transfers/_details.html",
     form=TransferForm,
     form_template="transfers/new.html",
     form_data=form_data,

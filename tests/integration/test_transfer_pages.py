@@ -147,3 +147,40 @@ def test_an_open_transfer_for_the_person_is_named_and_linked(client, auth, api):
     assert response.status_code == 409
     assert first["number"] in text(response)
     assert f'href="/cases/{first["id"]}"' in text(response)
+
+
+def test_the_case_page_shows_the_transfer_and_the_printable_form_once_issued(client, auth, api):
+    shifang, jinniu = api("shifang-clerk"), api("jinniu-clerk")
+    case = shifang.post(
+        "/cases",
+        json={
+            "kind": "transfer",
+            "transfer_out_office": "jinniu",
+            "transfer_in_office": "shifang",
+            "person": {"name": "王五", "id_number": "510106199001011233"},
+            "scheme_out": "employee",
+            "scheme_in": "resident",
+            "suspended_on": local_today().isoformat(),
+            "reason": "household",
+            "account_balance": "88.50",
+        },
+    ).get_json()
+    auth.login("shifang-clerk")
+    page = text(client.get(f"/cases/{case['id']}"))
+    assert "510106199001011233" in page and "城乡居民基本医疗保险" in page and "户籍变动" in page
+    assert 'id="info-form-link"' not in page
+    assert client.get(f"/cases/{case['id']}/info-form").status_code == 409
+    jinniu.act(case["id"], "accept")
+    jinniu.act(case["id"], "issue_form")
+    page = text(client.get(f"/cases/{case['id']}"))
+    assert 'id="info-form-link"' in page
+    printed = client.get(f"/cases/{case['id']}/info-form")
+    assert printed.status_code == 200
+    body = text(printed)
+    assert "参保人员基本医疗保险信息表" in body and "成都市金牛区医疗保障局" in body
+    code = api("shifang-clerk").get(f"/cases/{case['id']}/info-form").get_json()
+    assert code["verification_code"] in body and 'id="verified"' in body
+    assert "未被改动" in body
+    auth.logout()
+    auth.login("pengzhou-clerk")
+    assert client.get(f"/cases/{case['id']}/info-form").status_code == 404
