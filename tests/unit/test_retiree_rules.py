@@ -275,3 +275,32 @@ def test_overlapping_periods_are_refused_on_the_later_one():
     assert [(e.field, e.params) for e in raised.value.errors] == [
         ("periods[1].start", {"other": 1})
     ]
+
+
+@given(st.lists(period, min_size=1, max_size=8), st.sampled_from(rules.SETTLEMENT_RULES))
+def test_the_settling_pool_is_one_the_person_was_insured_in(periods, rule):
+    config = rules.PoolConfig(CONFIG.pools, rules.Settlement(rule, "C"))
+    a = rules.assess(periods, "female", config)
+    assert a.settling_pool in {p.pool_code for p in periods}
+    if rule == "latest_period":
+        assert max(p.end for p in periods if p.pool_code == a.settling_pool) == max(
+            p.end for p in periods
+        )
+
+
+OFFICES = ["jinniu", "pengzhou", "shifang"]
+
+
+@given(
+    st.lists(st.sampled_from(OFFICES), min_size=1, max_size=3, unique=True),
+    st.sampled_from(OFFICES),
+    st.one_of(st.none(), st.sampled_from(OFFICES)),
+)
+def test_a_settling_office_is_always_of_the_pool_and_never_the_filer(in_pool, filer, named):
+    try:
+        office = rules.settling_office("510100", in_pool, filer=filer, named=named)
+    except ValidationFailed as refused:
+        assert [e.field for e in refused.errors] == ["receiving_office"]
+        return
+    assert office in in_pool and office != filer
+    assert office == named or (named is None and [o for o in in_pool if o != filer] == [office])
