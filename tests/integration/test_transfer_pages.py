@@ -184,3 +184,23 @@ def test_the_case_page_shows_the_transfer_and_the_printable_form_once_issued(cli
     auth.logout()
     auth.login("pengzhou-clerk")
     assert client.get(f"/cases/{case['id']}/info-form").status_code == 404
+
+
+def test_a_period_error_lands_on_the_row_it_was_typed_in_past_blank_rows(client, auth):
+    auth.login("shifang-clerk")
+    # the browser sends every row; the first two are left blank
+    names = ("pool_code", "start", "end", "actual_years", "deemed_years")
+    rows = {f"periods-{i}-{name}": "" for i in range(4) for name in names}
+    rows.update(
+        {
+            "periods-2-pool_code": "510600",
+            "periods-2-start": "2026-05",
+            "periods-2-end": "2026-13",
+            "periods-2-actual_years": "0.5",
+        }
+    )
+    response = client.post("/cases/new/transfer", data=form(**rows))
+    assert response.status_code == 422
+    errors = field_errors(text(response))
+    assert set(errors) == {"periods-2-end"}
+    assert 'value="2026-13"' in text(response)
