@@ -204,3 +204,26 @@ def test_a_period_error_lands_on_the_row_it_was_typed_in_past_blank_rows(client,
     errors = field_errors(text(response))
     assert set(errors) == {"periods-2-end"}
     assert 'value="2026-13"' in text(response)
+
+
+def test_a_supervising_bureau_reads_the_transfer_with_the_number_masked(client, auth, api):
+    case = (
+        api("shifang-clerk")
+        .post(
+            "/cases",
+            json={
+                "kind": "transfer",
+                "transfer_out_office": "jinniu",
+                "transfer_in_office": "shifang",
+                "person": {"name": "赵六", "id_number": "510106199001011233"},
+                "scheme_out": "employee",
+                "scheme_in": "employee",
+                "suspended_on": local_today().isoformat(),
+                "reason": "employment",
+            },
+        )
+        .get_json()
+    )
+    auth.login("deyang-supervisor")
+    page = text(client.get(f"/cases/{case['id']}"))
+    assert "5101**********1233" in page and "510106199001011233" not in page

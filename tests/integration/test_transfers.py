@@ -55,6 +55,14 @@ def clocks(app, case_id):
         ]
 
 
+def due_in(app, days: int):
+    from service.calendar import service as calendar
+    from service.sla.rules import due_after
+
+    with get_db(app).session() as db:
+        return due_after(local_today(), days, "working", calendar.lookup(db)).date
+
+
 def errors(response) -> dict:
     return {e["field"]: e["message"] for e in response.get_json()["errors"]}
 
@@ -92,7 +100,8 @@ def test_a_transfer_in_is_accepted_issued_and_completed_by_the_offices_that_owe_
         "jinniu",
     )
     assert clocks(app, cid) == [("transfer_out", "running", "jinniu")]
-    assert accepted["due_at"] is not None
+    # 10 working days from acceptance, on the official calendar
+    assert accepted["due_at"][:10] == due_in(app, 10).isoformat()
 
     wrong = shifang.act(cid, "issue_form")
     assert wrong.status_code == 409
@@ -107,6 +116,7 @@ def test_a_transfer_in_is_accepted_issued_and_completed_by_the_offices_that_owe_
         ("transfer_out", "met", "jinniu"),
         ("transfer_in", "running", "shifang"),
     ]
+    assert issued["due_at"][:10] == due_in(app, 5).isoformat()  # 5 working days from the form
     assert jinniu.act(cid, "complete").status_code == 409
     assert jinniu.act(cid, "issue_form").status_code == 409
 
