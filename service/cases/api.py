@@ -43,6 +43,8 @@ def case_read(case: Case, users: dict | None = None, *, with_details: bool = Tru
     details = None
     if with_details and kind.read_details is not None:
         details = kind.read_details(service.details_of(db, case))
+        if kind.personal_fields and not service.sees_in_full(db, case, api_user()):
+            details = service.masked(details, kind.personal_fields)
     return CaseRead(
         id=case.id,
         number=case.number,

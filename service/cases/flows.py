@@ -98,6 +98,18 @@ def open_case(session: Session, *, actor: User, case_id: int, ip: str = "") -> C
     if rules.sides_of(facts, actor.office_code):
         read = notifications.mark_case_items_read(session, actor=actor, case_id=case.id)
         changed = changed or read > 0
+        personal = cases.kind_of(case).personal_fields
+        if personal:  # a party office sees the person's identifiers in full: audited
+            audit.record(
+                session,
+                action="case.view_personal_data",
+                object_type="case",
+                object_id=case.id,
+                user=actor,
+                ip=ip,
+                fields=list(personal),
+            )
+            changed = True
     if changed:
         session.commit()
     return case

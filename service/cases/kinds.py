@@ -67,6 +67,9 @@ class CaseKind:
     # button named ``preview`` was pressed (e.g. a computed result); None: no such button
     preview: Callable[..., dict | None] | None = None
     details_template: str = ""  # a partial the case page includes to show the kind's details
+    # Paths in ``details`` of a person's identifiers ("person.id_number"): in full only to an
+    # office party to the case (every such view audited), masked to a bureau reading along.
+    personal_fields: tuple[str, ...] = ()
     blueprint: Any = None  # a Flask blueprint for the kind's templates and pages
     resubmit_fields: tuple[str, ...] = ("title", "description")  # editable when returned
 

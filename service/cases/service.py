@@ -4,12 +4,14 @@ and the audit trail into one transaction per step."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, delete, exists, false, func, or_, update
 from sqlmodel import Session, select
 
+from service import identifiers
 from service.accounts.models import Role, User
 from service.cases import rules
 from service.cases.kinds import CaseKind, Filing, registry
@@ -105,6 +107,25 @@ def create(session: Session, *, kind: CaseKind, actor: User, filing: Filing) -> 
 def details_of(session: Session, case: Case):
     model = kind_of(case).detail_model
     return session.get(model, case.id) if model is not None else None
+
+
+def sees_in_full(session: Session, case: Case, actor: User) -> bool:
+    """Whether the actor's office is itself party to the case (not a bureau reading along):
+    only then are a person's identifiers shown in full."""
+    return bool(rules.sides_of(facts(session, case), actor.office_code))
+
+
+def masked(details: dict, paths: tuple[str, ...]) -> dict:
+    """``details`` with the identifiers at ``paths`` masked (5101**********123X)."""
+    result = copy.deepcopy(details)
+    for path in paths:
+        *parents, name = path.split(".")
+        node = result
+        for part in parents:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and isinstance(node.get(name), str):
+            node[name] = identifiers.mask_id(node[name])
+    return result
 
 
 def add_party(session: Session, case: Case, *, office: str, side: str) -> None:

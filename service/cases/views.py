@@ -209,6 +209,7 @@ def _render_detail(case, form: ActionForm, status: int = 200):
         form=form,
         kind=kind,
         details=service.details_of(db, case) if kind.details_template else None,
+        personal_in_full=service.sees_in_full(db, case, current_user),
         assisting=offices_for(facts, Side.assisting),
         office_names=_office_names(),
         agreement=offices.agreement_between(db, case.filing_office, case.receiving_office),

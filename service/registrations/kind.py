@@ -162,6 +162,7 @@ KIND = CaseKind(
         ),
     },
     detail_model=RegistrationCase,
+    personal_fields=("person.id_number",),
     read_details=read_details,
     business_steps=rules.ACTIONS,
     form=RegistrationForm,

@@ -120,6 +120,7 @@ KIND = CaseKind(
         ),
     },
     detail_model=RetireeCase,
+    personal_fields=("person.id_number",),
     read_details=service.read_details,
     form=RetireeForm,
     form_template="retirees/new.html",

@@ -151,6 +151,7 @@ KIND = CaseKind(
     prepare=prepare,
     steps=(rules.OUT_STEP, rules.IN_STEP),
     detail_model=TransferCase,
+    personal_fields=("person.id_number",),
     read_details=read_details,
     business_steps={
         rules.CHECKING: N_("Both offices check the conditions"),

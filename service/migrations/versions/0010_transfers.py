@@ -1,7 +1,7 @@
 """relation transfers: the transfer's own columns, one row per case
 
-Revision ID: 0008_transfers
-Revises: 0007_user_sessions
+Revision ID: 0010_transfers
+Revises: 0009_retirees
 Create Date: 2026-12-02 07:00:00.000000
 
 The person's ID number is indexed: filing looks for an open transfer of the same person.
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0008_transfers"
-down_revision = "0007_user_sessions"
+revision = "0010_transfers"
+down_revision = "0009_retirees"
 branch_labels = None
 depends_on = None
 

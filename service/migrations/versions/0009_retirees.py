@@ -1,7 +1,7 @@
 """retiree cases (退休人员缴费年限核定): one detail row per case, the inputs and the assessment
 
-Revision ID: 0008_retirees
-Revises: 0007_user_sessions
+Revision ID: 0009_retirees
+Revises: 0008_registrations
 Create Date: 2026-12-02 07:00:00.000000
 
 The assessment (total, minimum, shortfall, settling pool and office) is stored as computed at
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0008_retirees"
-down_revision = "0007_user_sessions"
+revision = "0009_retirees"
+down_revision = "0008_registrations"
 branch_labels = None
 depends_on = None
 
