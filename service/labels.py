@@ -32,6 +32,7 @@ ACTION = {
     "resume": _l("Resume"),
     "complete": _l("Complete"),
     "issue_form": _l("Issue the information form"),
+    "credit_balance": _l("Record the balance as credited"),
 }
 
 # Past tense, for the timeline.
@@ -48,6 +49,7 @@ DONE = {
     "resume": _l("resumed work"),
     "complete": _l("completed"),
     "issue_form": _l("issued the information form"),
+    "credit_balance": _l("recorded the account balance as credited"),
     "remind": _l("deadline reminder sent"),
     "escalate": _l("overdue: escalated"),
     "extension_request": _l("requested an extension"),

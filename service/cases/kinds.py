@@ -57,6 +57,8 @@ class CaseKind:
     # detail row → the ``details`` object of the API (None: the kind has no details)
     read_details: Callable[[Any], dict] | None = None
     business_steps: Mapping[str, str] = field(default_factory=dict)  # code → msgid label
+    # detail row → the kind's facts its steps' guards decide on (``CaseFacts.flags``)
+    flags: Callable[[Any], Iterable[str]] | None = None
     form: type | None = None  # the WTForms form of the web page
     form_template: str = ""
     # (form) → the create model's input, so the page and the API validate alike
@@ -70,6 +72,9 @@ class CaseKind:
     # Paths in ``details`` of a person's identifiers ("person.id_number"): in full only to an
     # office party to the case (every such view audited), masked to a bureau reading along.
     personal_fields: tuple[str, ...] = ()
+    # detail row → the person's ID number: the public progress page finds the kind's cases by
+    # it (None: a kind without a person, whose cases that page never finds)
+    person_id_of: Callable[[Any], str | None] | None = None
     blueprint: Any = None  # a Flask blueprint for the kind's templates and pages
     resubmit_fields: tuple[str, ...] = ("title", "description")  # editable when returned
 

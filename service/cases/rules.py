@@ -8,7 +8,7 @@ kind by name.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -67,6 +67,9 @@ class Transition:
     # A step owed by one office of the case (a transfer's transfer-out): another party office
     # taking it conflicts with the case's state (409), rather than being refused outright (403).
     owed_step: bool = False
+    # A condition on the kind's own facts (``CaseFacts.flags``, e.g. a transfer with a balance):
+    # returns the msgid saying why the action is not possible, or None when it is.
+    guard: Callable[[CaseFacts], str | None] | None = None
 
 
 def transition(
@@ -123,6 +126,7 @@ class CaseFacts:
     status: Status
     parties: frozenset[tuple[str, str]]  # (office code, side)
     business_status: str | None = None
+    flags: frozenset[str] = frozenset()  # facts of the kind's own a step depends on
 
     @classmethod
     def build(
@@ -131,8 +135,9 @@ class CaseFacts:
         status: Status | str,
         parties: Iterable[tuple[str, str]],
         business_status: str | None = None,
+        flags: Iterable[str] = (),
     ) -> CaseFacts:
-        return cls(kind, Status(status), frozenset(parties), business_status)
+        return cls(kind, Status(status), frozenset(parties), business_status, frozenset(flags))
 
 
 def sides_of(case: CaseFacts, office: str) -> set[str]:
@@ -160,6 +165,10 @@ def _in_state(t: Transition, case: CaseFacts) -> bool:
     if case.status not in t.sources:
         return False
     return t.business_from is None or case.business_status in t.business_from
+
+
+def _guarded(t: Transition, case: CaseFacts) -> str | None:
+    return t.guard(case) if t.guard is not None else None
 
 
 def check_action(
@@ -190,6 +199,9 @@ def check_action(
             action=action,
             status=case.status.value,
         )
+    refusal = _guarded(t, case)
+    if refusal is not None:
+        raise Conflict(refusal)
     if t.reason_required and not reason.strip():
         raise ValidationFailed(
             errors=[FieldError("reason", N_("A reason is required for this action."))]
@@ -203,6 +215,7 @@ def available_actions(workflow: Workflow, case: CaseFacts, *, office: str, role:
         for action in workflow.user_actions
         if _allowed(workflow.transitions[action], case, office, role)
         and _in_state(workflow.transitions[action], case)
+        and _guarded(workflow.transitions[action], case) is None
     ]
 
 
@@ -225,6 +238,7 @@ def outcome(t: Transition, case: CaseFacts, *, acting_office: str) -> Outcome:
         if owner is None
         else frozenset(p for p in case.parties if p[1] != Side.owner) | {(owner, Side.owner)},
         t.business_to or case.business_status,
+        case.flags,
     )
     recipients: list[str] = []
     for side in sorted(t.notify):

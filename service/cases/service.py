@@ -48,8 +48,10 @@ def parties_of(session: Session, case_id: int) -> list[tuple[str, str]]:
 
 def facts(session: Session, case: Case) -> CaseFacts:
     """The values the pure rules decide on."""
+    kind = kind_of(case)
+    flags = kind.flags(details_of(session, case)) if kind.flags is not None else ()
     return CaseFacts.build(
-        case.kind, case.status, parties_of(session, case.id), case.business_status
+        case.kind, case.status, parties_of(session, case.id), case.business_status, flags
     )
 
 

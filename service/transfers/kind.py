@@ -152,11 +152,14 @@ KIND = CaseKind(
     steps=(rules.OUT_STEP, rules.IN_STEP),
     detail_model=TransferCase,
     personal_fields=("person.id_number",),
+    person_id_of=lambda row: row.id_number if row is not None else None,
     read_details=read_details,
+    flags=lambda row: rules.balance_flags(row.account_balance if row is not None else None),
     business_steps={
         rules.CHECKING: N_("Both offices check the conditions"),
         rules.OUT_STEP: N_("Transfer out: the information form is due"),
         rules.IN_STEP: N_("Transfer in: enrolment at the new place is due"),
+        rules.CREDITED: N_("Balance credited: the transfer in is to be completed"),
         rules.DONE: N_("Transfer completed"),
     },
     events={
@@ -199,6 +202,11 @@ KIND = CaseKind(
             "transfer.form_issued",
             N_("Information form issued"),
             N_("%(office)s issued the insurance information form: %(number)s %(title)s"),
+        ),
+        "credit_balance": EventText(
+            "transfer.balance_credited",
+            N_("Account balance credited"),
+            N_("%(office)s credited the personal account balance: %(number)s %(title)s"),
         ),
         "complete": EventText(
             "transfer.completed",

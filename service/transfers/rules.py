@@ -13,7 +13,7 @@ from datetime import date
 from hashlib import sha256
 
 from service import identifiers
-from service.cases.rules import Side, Status, Workflow, transition
+from service.cases.rules import CaseFacts, Side, Status, Workflow, transition
 from service.errors import N_, FieldError
 
 TRANSFER_OUT = "transfer_out"  # the side of the office the person leaves (转出地)
@@ -23,7 +23,32 @@ TRANSFER_IN = "transfer_in"  # the side of the office the person joins (转入�
 CHECKING = "checking"
 OUT_STEP = "transfer_out"  # the transfer-out office owes the 信息表
 IN_STEP = "transfer_in"  # the transfer-in office owes the enrolment
+CREDITED = "balance_credited"  # the personal-account balance is credited at the new place
 DONE = "completed"
+
+# The case's own fact its steps depend on (``CaseFacts.flags``): a personal-account balance.
+BALANCE = "balance"
+
+
+def balance_flags(balance) -> frozenset[str]:
+    """The flags of a transfer with ``balance`` (yuan): a balance above zero is to be credited."""
+    return frozenset({BALANCE}) if balance is not None and balance > 0 else frozenset()
+
+
+def _balance_to_credit(case: CaseFacts) -> str | None:
+    if BALANCE not in case.flags:
+        return N_("This transfer carries no personal account balance: there is none to credit.")
+    return None
+
+
+def _credited_first(case: CaseFacts) -> str | None:
+    if BALANCE in case.flags and case.business_status != CREDITED:
+        return N_(
+            "The personal account balance is to be recorded as credited before the transfer "
+            "is completed."
+        )
+    return None
+
 
 OPEN_REQUEST = (Status.requested, Status.received)
 
@@ -88,16 +113,29 @@ WORKFLOW = Workflow.of(
         business_to=IN_STEP,
         owed_step=True,
     ),
+    # the transfer-in office, having received the form, credits the balance when there is one
+    transition(
+        "credit_balance",
+        [Status.in_progress],
+        Status.in_progress,
+        by=TRANSFER_IN,
+        notify=TRANSFER_OUT,
+        business_from={IN_STEP},
+        business_to=CREDITED,
+        owed_step=True,
+        guard=_balance_to_credit,
+    ),
     transition(
         "complete",
         [Status.in_progress],
         Status.completed,
         by=TRANSFER_IN,
         notify=TRANSFER_OUT,
-        business_from={IN_STEP},
+        business_from={IN_STEP, CREDITED},
         business_to=DONE,
         confirm=True,
         owed_step=True,
+        guard=_credited_first,
     ),
     extra_sides=(TRANSFER_OUT, TRANSFER_IN),
 )
@@ -199,7 +237,7 @@ def condition_errors(
 # --- the 参保人员基本医疗保险信息表 and its verification code ---------------------------------
 
 INFO_FORM_TITLE = "参保人员基本医疗保险信息表"
-ISSUED = frozenset({IN_STEP, DONE})  # business statuses once the form is issued
+ISSUED = frozenset({IN_STEP, CREDITED, DONE})  # business statuses once the form is issued
 
 
 def canonical_json(content: Mapping) -> bytes:

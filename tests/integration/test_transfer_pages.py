@@ -174,6 +174,15 @@ def test_the_case_page_shows_the_transfer_and_the_printable_form_once_issued(cli
     jinniu.act(case["id"], "issue_form")
     page = text(client.get(f"/cases/{case['id']}"))
     assert 'id="info-form-link"' in page
+    # a balance (88.50) is credited, with a note, before the transfer can be completed
+    assert 'data-action="credit_balance"' in page and 'data-action="complete"' not in page
+    credited = client.post(
+        f"/cases/{case['id']}/act", data={"action": "credit_balance", "note": "88.50 元已入账"}
+    )
+    assert credited.status_code == 302
+    page = text(client.get(f"/cases/{case['id']}"))
+    assert 'data-action="complete"' in page and "88.50 元已入账" in page
+    assert 'id="info-form-link"' in page
     printed = client.get(f"/cases/{case['id']}/info-form")
     assert printed.status_code == 200
     body = text(printed)

@@ -120,15 +120,41 @@ def test_a_transfer_in_is_accepted_issued_and_completed_by_the_offices_that_owe_
     assert jinniu.act(cid, "complete").status_code == 409
     assert jinniu.act(cid, "issue_form").status_code == 409
 
+    # the balance (3520.40) is credited before the transfer completes, by the transfer-in office
+    assert shifang.act(cid, "complete").status_code == 409
+    assert jinniu.act(cid, "credit_balance").status_code == 409
+    credited = shifang.act(cid, "credit_balance", note="3520.40 元已记入个人账户")
+    assert credited.status_code == 200, credited.get_json()
+    credited = credited.get_json()
+    assert (credited["status"], credited["business_status"]) == ("in_progress", "balance_credited")
+    assert clocks(app, cid)[1] == ("transfer_in", "running", "shifang")  # no clock of its own
+    assert shifang.act(cid, "credit_balance").status_code == 409
+
     done = shifang.act(cid, "complete")
     assert done.status_code == 200, done.get_json()
     assert done.get_json()["status"] == "completed"
     assert [c[1] for c in clocks(app, cid)] == ["met", "met"]
-    timeline = [e["action"] for e in jinniu.get(f"/cases/{cid}/timeline").get_json()]
-    assert timeline == ["file", "accept", "issue_form", "complete"]
+    events = jinniu.get(f"/cases/{cid}/timeline").get_json()
+    timeline = [e["action"] for e in events]
+    assert timeline == ["file", "accept", "issue_form", "credit_balance", "complete"]
+    assert events[3]["office"] == "shifang" and "3520.40 元已记入个人账户" in events[3]["note"]
     # the list carries no details (the person's number stays on the case page)
     listed = shifang.get("/cases").get_json()["items"]
     assert [c["id"] for c in listed] == [cid] and listed[0]["details"] is None
+
+
+def test_a_transfer_without_a_balance_completes_straight_from_the_transfer_in(api):
+    jinniu, shifang = api("jinniu-clerk"), api("shifang-clerk")
+    cid = shifang.post("/cases", json=body(account_balance="0.00")).get_json()["id"]
+    jinniu.act(cid, "accept")
+    jinniu.act(cid, "issue_form")
+    assert shifang.act(cid, "credit_balance").status_code == 409
+    done = shifang.act(cid, "complete")
+    assert done.status_code == 200, done.get_json()
+    assert (done.get_json()["status"], done.get_json()["business_status"]) == (
+        "completed",
+        "completed",
+    )
 
 
 def test_a_transfer_out_filed_by_the_leaving_office_is_received_by_the_other_pool(api):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
-from service.cases.rules import CaseFacts, Side, check_action
+from service.cases.rules import CaseFacts, Side, available_actions, check_action, outcome
 from service.errors import Conflict, Forbidden
 from service.transfers import rules
 
@@ -114,6 +115,46 @@ def test_only_the_transfer_in_office_completes_once_the_form_is_issued():
     check_action(rules.WORKFLOW, case, office="shifang", role="clerk", action="complete")
     with pytest.raises(Conflict):
         check_action(rules.WORKFLOW, case, office="jinniu", role="clerk", action="complete")
+
+
+def test_with_a_balance_the_transfer_in_office_credits_it_before_completing():
+    held = CaseFacts.build("transfer", "in_progress", PARTIES, rules.IN_STEP, {rules.BALANCE})
+    assert available_actions(rules.WORKFLOW, held, office="shifang", role="clerk") == [
+        "credit_balance"
+    ]
+    with pytest.raises(Conflict):
+        check_action(rules.WORKFLOW, held, office="shifang", role="clerk", action="complete")
+    # the wrong office is still told the step is the other office's (409)
+    with pytest.raises(Conflict):
+        check_action(rules.WORKFLOW, held, office="jinniu", role="clerk", action="credit_balance")
+    t = check_action(rules.WORKFLOW, held, office="shifang", role="clerk", action="credit_balance")
+    assert (t.target, t.business_to) == ("in_progress", rules.CREDITED)
+    after = outcome(t, held, acting_office="shifang")
+    assert after.notify == ("jinniu",)
+    credited = CaseFacts.build(
+        "transfer", "in_progress", PARTIES, after.business_status, {rules.BALANCE}
+    )
+    assert available_actions(rules.WORKFLOW, credited, office="shifang", role="clerk") == [
+        "complete"
+    ]
+    assert check_action(
+        rules.WORKFLOW, credited, office="shifang", role="clerk", action="complete"
+    ).business_to == rules.DONE
+
+
+def test_without_a_balance_there_is_nothing_to_credit_and_complete_follows_the_form():
+    case = CaseFacts.build("transfer", "in_progress", PARTIES, rules.IN_STEP)
+    assert available_actions(rules.WORKFLOW, case, office="shifang", role="clerk") == ["complete"]
+    with pytest.raises(Conflict):
+        check_action(rules.WORKFLOW, case, office="shifang", role="clerk", action="credit_balance")
+
+
+@pytest.mark.parametrize(
+    ("balance", "flags"),
+    [(None, set()), (Decimal("0.00"), set()), (Decimal("0.01"), {rules.BALANCE})],
+)
+def test_only_a_balance_above_zero_is_to_be_credited(balance, flags):
+    assert rules.balance_flags(balance) == flags
 
 
 FORM = {
