@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     # API requests per minute, per bearer token and per client address.
     api_requests_per_minute: int = Field(default=600, ge=1)
     api_address_requests_per_minute: int = Field(default=1200, ge=1)
+    # Lookups on the public progress page (/progress and its API) per minute per client address.
+    progress_per_minute: int = Field(default=10, ge=1)
     # A web login lasts at most this long (its cookie ends earlier when the browser closes).
     session_hours: int = Field(default=12, ge=1)
     max_request_bytes: int = 1_000_000

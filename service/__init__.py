@@ -85,6 +85,8 @@ def create_app(
     from service.cases.views import bp as cases_bp
     from service.notifications.admin_views import bp as channels_admin_bp
     from service.notifications.views import bp as notifications_bp
+    from service.progress.views import bp as progress_bp
+    from service.progress.views import limit_lookups
     from service.sla.views import bp as sla_bp
     from service.web import register_web
 
@@ -95,9 +97,10 @@ def create_app(
     app.register_blueprint(sla_bp)
     app.register_blueprint(attachments_bp)
     app.register_blueprint(channels_admin_bp)
+    app.register_blueprint(progress_bp)
     app.register_blueprint(api_bp)
     extensions.csrf.exempt(api_bp)
-    ratelimit.init_app(app, settings, api_bp)
+    limit_lookups(app, ratelimit.init_app(app, settings, api_bp), settings)
     _register_kinds(app)
     register_web(app)
     app.add_url_rule("/api/docs", "api_docs", docs_page)

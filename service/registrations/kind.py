@@ -163,6 +163,7 @@ KIND = CaseKind(
     },
     detail_model=RegistrationCase,
     personal_fields=("person.id_number",),
+    person_id_of=lambda row: row.id_number if row is not None else None,
     read_details=read_details,
     business_steps=rules.ACTIONS,
     form=RegistrationForm,

@@ -121,6 +121,7 @@ KIND = CaseKind(
     },
     detail_model=RetireeCase,
     personal_fields=("person.id_number",),
+    person_id_of=lambda row: row.id_number if row is not None else None,
     read_details=service.read_details,
     form=RetireeForm,
     form_template="retirees/new.html",

@@ -153,6 +153,7 @@ KIND = CaseKind(
     detail_model=TransferCase,
     personal_fields=("person.id_number",),
     person_id_of=lambda row: row.id_number if row is not None else None,
+    person_id_of=lambda row: row.id_number if row is not None else None,
     read_details=read_details,
     flags=lambda row: rules.balance_flags(row.account_balance if row is not None else None),
     business_steps={
