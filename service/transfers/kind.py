@@ -22,7 +22,8 @@ from service.offices import service as offices
 from service.sla.service import local_today
 from service.transfers import rules
 from service.transfers.forms import TransferForm, form_data
-from service.transfers.models import TransferCase, TransferCaseCreate, read_details
+from service.transfers.gap import read_details_with_gap, waiting_config
+from service.transfers.models import TransferCase, TransferCaseCreate
 from service.transfers.views import bp
 
 
@@ -31,6 +32,10 @@ def retirement_ages() -> dict[str, int]:
     """Retirement age by sex, from config/retirement.toml (a [C] value, edited there)."""
     data = tomllib.loads((CONFIG_DIR / "retirement.toml").read_text("utf-8"))
     return {"male": int(data["age"]["male"]), "female": int(data["age"]["female"])}
+
+
+# A broken waiting period in config/pools.toml stops the service at start, naming the pool.
+waiting_config()
 
 
 def open_transfer_for(session: Session, id_number: str) -> Case | None:
@@ -153,8 +158,7 @@ KIND = CaseKind(
     detail_model=TransferCase,
     personal_fields=("person.id_number",),
     person_id_of=lambda row: row.id_number if row is not None else None,
-    person_id_of=lambda row: row.id_number if row is not None else None,
-    read_details=read_details,
+    read_details=read_details_with_gap,
     flags=lambda row: rules.balance_flags(row.account_balance if row is not None else None),
     business_steps={
         rules.CHECKING: N_("Both offices check the conditions"),

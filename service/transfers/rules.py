@@ -6,9 +6,12 @@ Pure: values in, values out; a refusal is a ``FieldError`` with a sentence a cle
 
 from __future__ import annotations
 
+import calendar
 import hmac
 import json
+import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from hashlib import sha256
 
@@ -281,3 +284,89 @@ def verify_form(form: Mapping, *, secret_key: str) -> bool:
     except (TypeError, ValueError):  # content that is no JSON was never issued
         return False
     return hmac.compare_digest(expected, code)
+
+
+# --- the coverage gap between suspension and enrolment at the new place (DOMAIN.md §3) --------
+
+BACK_PAYMENT_MONTHS = 3  # a gap of at most 3 months: back-payment, benefits retroactive [R]
+MAX_WAITING_MONTHS = 6  # a longer gap: the pool's waiting period, at most 6 months [R]
+BACK_PAYMENT = "back_payment"
+WAITING_PERIOD = "waiting_period"
+CONFIDENCE = ("L", "R", "C")
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A pool's waiting period (待遇等待期) after a gap longer than three months."""
+
+    pool_code: str
+    months: int
+    confidence: str
+
+
+def parse_waiting(text: str) -> dict[str, Waiting]:
+    """Each pool's ``waiting_months`` and ``waiting_confidence`` from config/pools.toml; a
+    mistake in the file names the pool and the field."""
+    waiting: dict[str, Waiting] = {}
+    for row in tomllib.loads(text).get("pool", []):
+        code = str(row.get("code", ""))
+        name = f"pool {code or '?'}"
+        months = row.get("waiting_months")
+        if isinstance(months, bool) or not isinstance(months, int):
+            raise ValueError(f"{name}: waiting_months must be a whole number of months")
+        if not 0 <= months <= MAX_WAITING_MONTHS:
+            raise ValueError(f"{name}: waiting_months must be from 0 to {MAX_WAITING_MONTHS}")
+        if row.get("waiting_confidence") not in CONFIDENCE:
+            raise ValueError(f"{name}: waiting_confidence must be one of {CONFIDENCE}")
+        waiting[code] = Waiting(code, months, row["waiting_confidence"])
+    return waiting
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, the month's last day when it has no such day."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def months_started(start: date, end: date) -> int:
+    """The months from ``start`` to ``end``, a month begun counting whole: the least n with
+    ``start`` + n months on or after ``end`` (0 when ``end`` is not after ``start``)."""
+    if end <= start:
+        return 0
+    n = (end.year - start.year) * 12 + end.month - start.month
+    n = max(n - 1, 0)
+    while add_months(start, n) < end:
+        n += 1
+    return n
+
+
+@dataclass(frozen=True)
+class CoverageGap:
+    months: int  # months between suspension and enrolment, a month begun counting whole
+    consequence: str  # BACK_PAYMENT or WAITING_PERIOD
+    waiting_months: int | None  # the pool's waiting period, when it applies
+    confidence: str | None  # of the waiting period configured
+    until: date  # the enrolment at the new place, or today while it is still open
+    so_far: bool  # the transfer-in is not completed: the gap may still grow
+
+
+def coverage_gap(
+    *, suspended_on: date, enrolled_on: date | None, today: date, waiting: Waiting | None
+) -> CoverageGap:
+    """The gap from the suspension at the transfer-out side to the enrolment at the transfer-in
+    side (``enrolled_on``; before it, ``today``, "so far") and what follows: back-payment with
+    retroactive benefits for at most three months, else the transfer-in pool's waiting period."""
+    until = enrolled_on if enrolled_on is not None else today
+    months = months_started(suspended_on, until)
+    if months <= BACK_PAYMENT_MONTHS:
+        return CoverageGap(months, BACK_PAYMENT, None, None, until, enrolled_on is None)
+    return CoverageGap(
+        months,
+        WAITING_PERIOD,
+        waiting.months if waiting is not None else MAX_WAITING_MONTHS,
+        waiting.confidence if waiting is not None else "C",
+        until,
+        enrolled_on is None,
+    )

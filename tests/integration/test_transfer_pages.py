@@ -168,6 +168,8 @@ def test_the_case_page_shows_the_transfer_and_the_printable_form_once_issued(cli
     auth.login("shifang-clerk")
     page = text(client.get(f"/cases/{case['id']}"))
     assert "510106199001011233" in page and "城乡居民基本医疗保险" in page and "户籍变动" in page
+    # suspended today: no gap yet, so far; at most 3 months means back-payment
+    assert re.search(r'id="coverage-gap" data-months="0" data-consequence="back_payment"', page)
     assert 'id="info-form-link"' not in page
     assert client.get(f"/cases/{case['id']}/info-form").status_code == 409
     jinniu.act(case["id"], "accept")

@@ -301,3 +301,39 @@ def test_the_information_form_is_issued_signed_and_a_changed_byte_fails(app, api
 def test_a_general_case_has_no_information_form(api):
     case = api("jinniu-clerk").file().get_json()
     assert api("jinniu-clerk").get(f"/cases/{case['id']}/info-form").status_code == 404
+
+
+def test_the_coverage_gap_runs_until_the_transfer_in_completes_and_says_what_follows(api):
+    jinniu, shifang = api("jinniu-clerk"), api("shifang-clerk")
+    case = shifang.post("/cases", json=body(account_balance="0.00")).get_json()
+    gap = case["details"]["coverage_gap"]
+    assert (gap["months"], gap["consequence"], gap["waiting_months"], gap["so_far"]) == (
+        1,
+        "back_payment",
+        None,
+        True,
+    )
+    assert gap["until"] == local_today().isoformat()
+    jinniu.act(case["id"], "accept")
+    jinniu.act(case["id"], "issue_form")
+    shifang.act(case["id"], "complete")
+    gap = shifang.get(f"/cases/{case['id']}").get_json()["details"]["coverage_gap"]
+    assert (gap["so_far"], gap["until"]) == (False, local_today().isoformat())
+    # the list carries no details, so no gap either
+    assert shifang.get("/cases").get_json()["items"][0]["details"] is None
+
+
+def test_a_gap_longer_than_three_months_means_the_transfer_in_pools_waiting_period(api):
+    shifang = api("shifang-clerk")
+    suspended = (local_today() - timedelta(days=140)).isoformat()
+    case = shifang.post("/cases", json=body(suspended_on=suspended)).get_json()
+    gap = case["details"]["coverage_gap"]
+    assert gap["months"] > 3
+    # 什邡 is in the 德阳 pool: its waiting period from config/pools.toml, an assumption
+    assert (gap["consequence"], gap["waiting_months"], gap["confidence"]) == (
+        "waiting_period",
+        6,
+        "C",
+    )
+    withdrawn = shifang.act(case["id"], "cancel", reason="filed twice")
+    assert withdrawn.get_json()["details"]["coverage_gap"] is None

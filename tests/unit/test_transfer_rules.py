@@ -137,9 +137,12 @@ def test_with_a_balance_the_transfer_in_office_credits_it_before_completing():
     assert available_actions(rules.WORKFLOW, credited, office="shifang", role="clerk") == [
         "complete"
     ]
-    assert check_action(
-        rules.WORKFLOW, credited, office="shifang", role="clerk", action="complete"
-    ).business_to == rules.DONE
+    assert (
+        check_action(
+            rules.WORKFLOW, credited, office="shifang", role="clerk", action="complete"
+        ).business_to
+        == rules.DONE
+    )
 
 
 def test_without_a_balance_there_is_nothing_to_credit_and_complete_follows_the_form():
