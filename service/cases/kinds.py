@@ -75,9 +75,6 @@ class CaseKind:
     # detail row → the person's ID number: the public progress page finds the kind's cases by
     # it (None: a kind without a person, whose cases that page never finds)
     person_id_of: Callable[[Any], str | None] | None = None
-    # detail row → the person's ID number: the public progress page finds the kind's cases by
-    # it (None: a kind without a person, whose cases that page never finds)
-    person_id_of: Callable[[Any], str | None] | None = None
     blueprint: Any = None  # a Flask blueprint for the kind's templates and pages
     resubmit_fields: tuple[str, ...] = ("title", "description")  # editable when returned
 
