@@ -126,16 +126,24 @@ def read_details(row: RetireeCase) -> dict:
     }
 
 
-def open_letter(session: Session, *, actor: User, case_id: int, ip: str = ""):
+def open_letter(
+    session: Session,
+    *,
+    actor: User,
+    case_id: int,
+    ip: str = "",
+    action: str = "retiree.letter_view",
+):
     """The case and its detail row for the printable result letter. The letter shows the full
-    ID number, so every opening is audited (DOMAIN.md §5)."""
+    ID number, so every opening is audited (DOMAIN.md §5), as ``action``
+    (``retiree.letter_pdf`` for the PDF's download)."""
     case = cases.get_visible(session, actor=actor, case_id=case_id)
     row = session.get(RetireeCase, case.id)
     if row is None:  # another kind's case
         raise NotFound(N_("No such case."))
     audit.record(
         session,
-        action="retiree.letter_view",
+        action=action,
         object_type="case",
         object_id=case.id,
         user=actor,

@@ -11,8 +11,10 @@ from pydantic import BaseModel, ConfigDict
 from service.api.core import api_user, json_response, operation, settings
 from service.audit.service import client_ip
 from service.db import get_session
+from service.documents import pdf_response
 from service.transfers import rules
 from service.transfers import service as transfers
+from service.transfers.pdf import info_form_pdf
 
 
 class InfoFormRead(BaseModel):
@@ -56,6 +58,30 @@ def get_info_form(case_id: int) -> Response:
         ip=client_ip(),
     )
     return json_response(form)
+
+
+@operation(
+    "/cases/<id:case_id>/info-form.pdf",
+    "GET",
+    summary="The transfer's information form (信息表) as a PDF, its verification code on every page",
+    tag="cases",
+    file_response=("application/pdf",),
+    errors=(401, 404, 409),
+)
+def get_info_form_pdf(case_id: int) -> Response:
+    form = transfers.info_form(
+        get_session(),
+        actor=api_user(),
+        case_id=case_id,
+        secret_key=settings().secret_key,
+        ip=client_ip(),
+        action="transfer.info_form_pdf",
+    )
+    return pdf_response(
+        info_form_pdf(form),
+        f"{form['title']}-{form['case_number']}.pdf",
+        fallback_stem=f"info-form-{form['case_number']}",
+    )
 
 
 @operation(

@@ -19,10 +19,17 @@ from service.transfers.models import TransferCase, read_details
 
 
 def info_form(
-    session: Session, *, actor: User, case_id: int, secret_key: str, ip: str = ""
+    session: Session,
+    *,
+    actor: User,
+    case_id: int,
+    secret_key: str,
+    ip: str = "",
+    action: str = "transfer.info_form",
 ) -> dict:
     """The issued form of a transfer the actor's office may see, signed; the view is audited
-    (it carries the person's full ID number)."""
+    (it carries the person's full ID number) as ``action`` (``transfer.info_form_pdf`` for the
+    PDF's download)."""
     case = cases.get_visible(session, actor=actor, case_id=case_id)
     row = session.get(TransferCase, case.id) if case.kind == "transfer" else None
     if row is None:
@@ -53,7 +60,7 @@ def info_form(
     }
     audit.record(
         session,
-        action="transfer.info_form",
+        action=action,
         object_type="case",
         object_id=case.id,
         user=actor,
