@@ -26,6 +26,8 @@ class CaseQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
     kind: Annotated[CleanText | None, Field(max_length=32)] = None
     status: Annotated[CleanText | None, Field(max_length=32)] = None
+    # business_status: a step of ``kind`` (its business_steps), or of any kind without one
+    step: Annotated[CleanText | None, Field(max_length=64)] = None
     office: Annotated[CleanText | None, Field(max_length=32)] = None
     overdue: bool | None = None
     waiting: bool | None = None  # only cases waiting for the caller's office to act
@@ -109,9 +111,12 @@ def create_case(body) -> Response:
     errors=(401, 422),
 )
 def list_cases(params: CaseQuery) -> Response:
+    if params.step is not None:
+        service.check_step(params.kind, params.step)
     flt = service.CaseFilter(
         kind=params.kind,
         status=params.status,
+        step=params.step,
         office=params.office,
         q=params.q,
         overdue=bool(params.overdue),

@@ -18,7 +18,7 @@ from service.cases.kinds import CaseKind, Filing, registry
 from service.cases.models import Case, CaseCounter, CaseEvent, CaseParty
 from service.cases.rules import CaseFacts, Side, Status
 from service.db import LOCAL_TZ, contains_pattern, utcnow
-from service.errors import N_, NotFound, PreconditionFailed
+from service.errors import N_, FieldError, NotFound, PreconditionFailed, ValidationFailed
 from service.i18n import in_working_language
 from service.notifications import service as notifications
 from service.offices import service as offices
@@ -235,6 +235,7 @@ def get_visible(session: Session, *, actor: User, case_id: int, lock: bool = Fal
 class CaseFilter:
     kind: str | None = None
     status: str | None = None
+    step: str | None = None  # business_status: a step of the kind's own (its business_steps)
     office: str | None = None
     q: str | None = None
     open_only: bool = False
@@ -243,12 +244,31 @@ class CaseFilter:
     by_urgency: bool = False  # most urgent deadline first
 
 
+def check_step(kind: str | None, step: str) -> None:
+    """A list's ``step`` filter names a step of ``kind`` (of some kind when none is given);
+    anything else is refused on the field, naming the steps there are."""
+    kinds = [registry().get(kind)] if kind in registry() else [] if kind else list(registry())
+    known = sorted({code for k in kinds for code in k.business_steps})
+    if step not in known:
+        raise ValidationFailed(
+            errors=[
+                FieldError(
+                    "step",
+                    N_("No such step “%(step)s”; the steps are: %(steps)s."),
+                    {"step": step, "steps": ", ".join(known) or "—"},
+                )
+            ]
+        )
+
+
 def _filtered(session: Session, actor: User, flt: CaseFilter):
     query = select(Case).where(visibility(session, actor))
     if flt.kind:
         query = query.where(Case.kind == flt.kind)
     if flt.status:
         query = query.where(Case.status == flt.status)
+    if flt.step:
+        query = query.where(Case.business_status == flt.step)
     if flt.open_only:
         query = query.where(Case.status.not_in(FINAL_VALUES))
     if flt.office:

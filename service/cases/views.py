@@ -68,9 +68,14 @@ def case_list():
     kind = args.get("kind") or None
     office = args.get("office") or None
     all_offices = offices.all_offices(db)
+    kind = kind if kind in registry() else None
+    # the steps of the chosen kind (its business_steps); a step of no chosen kind is ignored
+    steps = registry().get(kind).business_steps if kind else {}
+    step = args.get("step") or None
     flt = service.CaseFilter(
-        kind=kind if kind in registry() else None,
+        kind=kind,
         status=status if status in labels.STATUS else None,
+        step=step if step in steps else None,
         office=office if office in {o.code for o in all_offices} else None,
         q="".join(c for c in (args.get("q") or "") if c.isprintable()).strip()[:100] or None,
         open_only=args.get("open") == "1",
@@ -93,6 +98,7 @@ def case_list():
         offices=all_offices,
         office_names={o.code: o.short_name for o in all_offices},
         kinds=list(registry()),
+        steps=steps,
     )
 
 
