@@ -55,6 +55,10 @@ class Document:
     code_label: str = ""
     code: str = ""  # the verification code, printed in the body and on every page's foot
     reference: str = ""  # the case number, on every page's foot
+    labelled: str = "{label}: {value}"  # a label and its value on one line ("{label}：{value}")
+
+    def line(self, label: str, value: str) -> str:
+        return self.labelled.format(label=label, value=value)
 
 
 def _candidates() -> list[Path]:
@@ -110,9 +114,9 @@ def render_pdf(doc: Document) -> bytes:
         def header(self) -> None:
             self.set_font("cjk", size=9)
             self.set_text_color(80)
-            self.cell(0, 5, f"{doc.office_label}: {doc.office}", new_x="LMARGIN", new_y="TOP")
+            self.cell(0, 5, doc.line(doc.office_label, doc.office), new_x="LMARGIN", new_y="TOP")
             self.cell(
-                0, 5, f"{doc.date_label}: {doc.date}", align="R", new_x="LMARGIN", new_y="NEXT"
+                0, 5, doc.line(doc.date_label, doc.date), align="R", new_x="LMARGIN", new_y="NEXT"
             )
             self.ln(3)
             self.set_text_color(0)
@@ -123,7 +127,7 @@ def render_pdf(doc: Document) -> bytes:
             self.set_text_color(80)
             left = " · ".join(
                 part
-                for part in (doc.reference, f"{doc.code_label}: {doc.code}" if doc.code else "")
+                for part in (doc.reference, doc.line(doc.code_label, doc.code) if doc.code else "")
                 if part
             )
             self.cell(0, 5, left, new_x="LMARGIN", new_y="TOP")
@@ -180,7 +184,7 @@ def render_pdf(doc: Document) -> bytes:
     if doc.code:
         pdf.ln(2)
         pdf.set_font("cjk", size=9)
-        pdf.multi_cell(0, 6, f"{doc.code_label}: {doc.code}", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, doc.line(doc.code_label, doc.code), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 

@@ -36,6 +36,7 @@ def letter_pdf(case, details, *, pools: dict, office_name: str, office_names: di
         office=office_name,
         date_label=_("Date"),
         date=date,
+        labelled=pgettext("document", "%(label)s: %(value)s", label="{label}", value="{value}"),
         page_label=pgettext(
             "document", "Page %(page)s of %(pages)s", page="{page}", pages="{pages}"
         ),

@@ -26,6 +26,7 @@ def info_form_pdf(form: dict) -> bytes:
         office=form["issued_by"]["name"],
         date_label=_("Issued on"),
         date=form["issued_on"],
+        labelled=pgettext("document", "%(label)s: %(value)s", label="{label}", value="{value}"),
         page_label=pgettext(
             "document", "Page %(page)s of %(pages)s", page="{page}", pages="{pages}"
         ),

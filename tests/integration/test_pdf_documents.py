@@ -76,14 +76,14 @@ def test_the_information_form_pdf_carries_the_fields_office_date_code_and_page_n
         "参保人员基本医疗保险信息表",
         "出具单位",
         "成都市金牛区医疗保障局",
-        f"出具日期:{local_today().isoformat()}",
+        f"出具日期：{local_today().isoformat()}",
         "转入地经办单位",
         f"公民身份号码{PERSON['id_number']}",
         f"姓名{PERSON['name']}",
         "转出地险种职工基本医疗保险",
         "个人账户余额（元）3520.40",
         "5101002015-072026-1011.30",  # the insured period's row
-        f"校验码:{form['verification_code']}",
+        f"校验码：{form['verification_code']}",
         "第1页共1页",
     ):
         assert expected in text, expected
@@ -139,7 +139,7 @@ def test_the_retiree_letter_pdf_for_the_parties_only_and_every_download_audited(
         "累计缴费年限",
         "差额（需补缴年限）1.0需补缴",
         "什邡",  # the settling office issues it
-        f"日期:{local_today().isoformat()}",
+        f"日期：{local_today().isoformat()}",
         "第1页共1页",
     ):
         assert expected in text, expected
