@@ -109,6 +109,9 @@ def test_the_information_form_page_links_its_pdf_and_the_web_download_is_audited
 ):
     cid = issued_transfer(api)
     auth.login("jinniu-clerk")
+    assert f'href="/cases/{cid}/info-form.pdf"' in client.get(f"/cases/{cid}").get_data(
+        as_text=True
+    )
     page = client.get(f"/cases/{cid}/info-form").get_data(as_text=True)
     assert f'href="/cases/{cid}/info-form.pdf"' in page
     text = pdf_pages(client.get(f"/cases/{cid}/info-form.pdf"))[0]
@@ -124,6 +127,8 @@ def test_the_retiree_letter_pdf_for_the_parties_only_and_every_download_audited(
 ):
     case = api("jinniu-clerk").post("/cases", json=retiree_body()).get_json()
     auth.login("jinniu-clerk")
+    detail = client.get(f"/cases/{case['id']}").get_data(as_text=True)
+    assert f'href="/cases/{case["id"]}/retiree-letter.pdf"' in detail
     letter = client.get(f"/cases/{case['id']}/retiree-letter").get_data(as_text=True)
     assert f'href="/cases/{case["id"]}/retiree-letter.pdf"' in letter
     response = client.get(f"/cases/{case['id']}/retiree-letter.pdf")
