@@ -238,3 +238,28 @@ def test_a_supervising_bureau_reads_the_transfer_with_the_number_masked(client, 
     auth.login("deyang-supervisor")
     page = text(client.get(f"/cases/{case['id']}"))
     assert "5101**********1233" in page and "510106199001011233" not in page
+
+
+def test_the_case_page_shows_a_long_gaps_waiting_period_and_how_sure_it_is(client, auth, api):
+    long_ago = (local_today() - timedelta(days=200)).isoformat()
+    filed = api("shifang-clerk").post(
+        "/cases",
+        json={
+            "kind": "transfer",
+            "transfer_out_office": "jinniu",
+            "transfer_in_office": "shifang",
+            "person": {"name": "王五", "id_number": "510106199001011233"},
+            "scheme_out": "employee",
+            "scheme_in": "employee",
+            "suspended_on": long_ago,
+            "reason": "employment",
+        },
+    )
+    case = filed.get_json()
+    auth.login("shifang-clerk")
+    page = text(client.get(f"/cases/{case['id']}"))
+    shown = re.search(r'<dd id="coverage-gap"[^>]*>(.*?)</dd>', page, re.S)
+    assert shown and 'data-consequence="waiting_period"' in shown.group(0)
+    months = case["details"]["coverage_gap"]["months"]
+    assert months > 3 and f'data-months="{months}"' in shown.group(0)
+    assert 'data-confidence="C"' in shown.group(1)  # 德阳's waiting period is an assumption
