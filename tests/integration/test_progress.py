@@ -129,6 +129,7 @@ def test_a_wrong_tail_answers_byte_for_byte_like_an_unknown_number(app, api, cli
     assert wrong.status_code == unknown.status_code == 404
     assert wrong.headers["Content-Type"] == unknown.headers["Content-Type"]
     assert wrong.get_data() == unknown.get_data()
+    assert wrong.get_json()["detail"] == "没有与该案件编号和身份证号码相符的案件。"
     # the page alike, but for the number typed, which it shows back
     wrong_page = client.post("/progress", data={"number": case["number"], "id_tail": "000000"})
     unknown_page = client.post("/progress", data={"number": "JN-2026-999999", "id_tail": TAIL})
@@ -205,6 +206,7 @@ def test_lookups_beyond_the_limit_per_address_get_429(limited):
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
     page = here.post("/progress", data={"number": "JN-2026-999999", "id_tail": TAIL})
     assert page.status_code == 429 and 'id="progress-too-many"' in page.get_data(as_text=True)
+    assert "查询次数过多" in page.get_data(as_text=True)
     assert int(page.headers["Retry-After"]) >= 1
     assert here.get("/progress").status_code == 200  # the blank form is not a lookup
     assert ask(elsewhere, "JN-2026-999999", TAIL).status_code == 404
