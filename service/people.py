@@ -13,7 +13,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 
 from service import identifiers
 from service.errors import N_
-from service.validation import clean_text, rule_error
+from service.validation import SchemaPattern, clean_text, rule_error
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 PHONE = re.compile(r"^[0-9+\-() ]{5,20}$")
@@ -51,10 +51,28 @@ def _yuan(value: str) -> str:
     return f"{amount:.2f}"
 
 
-CitizenId = Annotated[clean_text(strip_whitespace=True, max_length=18), AfterValidator(_citizen_id)]
-Month = Annotated[clean_text(strip_whitespace=True, max_length=7), AfterValidator(_month)]
-Phone = Annotated[clean_text(strip_whitespace=True, max_length=20), AfterValidator(_phone)]
-Yuan = Annotated[clean_text(strip_whitespace=True, max_length=14), AfterValidator(_yuan)]
+# Each type's JSON schema states its shape (the API document and its fuzzing read it); what no
+# schema can state — an ID's check character, a real birth date — its validator checks.
+CitizenId = Annotated[
+    clean_text(strip_whitespace=True, max_length=18),
+    AfterValidator(_citizen_id),
+    SchemaPattern(r"^[0-9]{17}[0-9Xx]$"),
+]
+Month = Annotated[
+    clean_text(strip_whitespace=True, max_length=7),
+    AfterValidator(_month),
+    SchemaPattern(MONTH.pattern),
+]
+Phone = Annotated[
+    clean_text(strip_whitespace=True, max_length=20),
+    AfterValidator(_phone),
+    SchemaPattern(r"^([0-9+\-() ]{5,20})?$"),
+]
+Yuan = Annotated[
+    clean_text(strip_whitespace=True, max_length=14),
+    AfterValidator(_yuan),
+    SchemaPattern(r"^(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?$"),
+]
 Years = Annotated[Decimal, Field(ge=0, le=80, max_digits=4, decimal_places=1)]
 PoolCode = clean_text(strip_whitespace=True, min_length=6, max_length=6)
 PersonName = clean_text(strip_whitespace=True, min_length=1, max_length=50)

@@ -49,7 +49,7 @@ NON_BLANK_TEXT_PATTERN = f"^[^{_CONTROLS}]*[^\\s{_CONTROLS}][^{_CONTROLS}]*$"
 
 
 @dataclass(frozen=True)
-class _Pattern:
+class SchemaPattern:
     """Adds ``pattern`` to a string's JSON schema (validation is the validators' business)."""
 
     pattern: str
@@ -60,7 +60,7 @@ class _Pattern:
         return schema
 
 
-CleanText = Annotated[str, AfterValidator(_reject_control_characters), _Pattern(TEXT_PATTERN)]
+CleanText = Annotated[str, AfterValidator(_reject_control_characters), SchemaPattern(TEXT_PATTERN)]
 
 
 def clean_text(**constraints: object) -> object:
@@ -70,7 +70,7 @@ def clean_text(**constraints: object) -> object:
         str,
         StringConstraints(**constraints),
         AfterValidator(_reject_control_characters),
-        _Pattern(NON_BLANK_TEXT_PATTERN if stripped_non_empty else TEXT_PATTERN),
+        SchemaPattern(NON_BLANK_TEXT_PATTERN if stripped_non_empty else TEXT_PATTERN),
     ]
 
 

@@ -100,6 +100,9 @@ class Registry:
         if missing:
             raise ValueError(f"case kind {kind.code!r}: no event text for {sorted(missing)}")
         self._kinds[kind.code] = kind
+        # In the order of their codes, whatever the order of registration: the union, the
+        # chooser and the filters read the same everywhere.
+        self._kinds = dict(sorted(self._kinds.items()))
         self._union = None
         return kind
 

@@ -18,7 +18,7 @@ from service.cases.kinds import CaseKind, Filing, registry
 from service.cases.models import Case, CaseCounter, CaseEvent, CaseParty
 from service.cases.rules import CaseFacts, Side, Status
 from service.db import LOCAL_TZ, contains_pattern, utcnow
-from service.errors import N_, FieldError, NotFound, PreconditionFailed, ValidationFailed
+from service.errors import N_, NotFound, PreconditionFailed
 from service.i18n import in_working_language
 from service.notifications import service as notifications
 from service.offices import service as offices
@@ -242,23 +242,6 @@ class CaseFilter:
     overdue: bool = False
     waiting: bool = False  # only cases waiting for the actor's office
     by_urgency: bool = False  # most urgent deadline first
-
-
-def check_step(kind: str | None, step: str) -> None:
-    """A list's ``step`` filter names a step of ``kind`` (of some kind when none is given);
-    anything else is refused on the field, naming the steps there are."""
-    kinds = [registry().get(kind)] if kind in registry() else [] if kind else list(registry())
-    known = sorted({code for k in kinds for code in k.business_steps})
-    if step not in known:
-        raise ValidationFailed(
-            errors=[
-                FieldError(
-                    "step",
-                    N_("No such step “%(step)s”; the steps are: %(steps)s."),
-                    {"step": step, "steps": ", ".join(known) or "—"},
-                )
-            ]
-        )
 
 
 def _filtered(session: Session, actor: User, flt: CaseFilter):
