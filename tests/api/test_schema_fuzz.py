@@ -48,6 +48,8 @@ class _CurrentApp:
     app = None
 
     def __call__(self, environ, start_response):
+        # A client address, as every real request has: the per-address limits apply too.
+        environ.setdefault("REMOTE_ADDR", "192.0.2.10")
         return self.app(environ, start_response)
 
 
