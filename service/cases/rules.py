@@ -118,6 +118,70 @@ class Workflow:
         return frozenset(reachable)
 
 
+OPEN_REQUEST = (Status.requested, Status.received)
+
+
+def answering(
+    *, accept: dict | None = None, cancel_from: Iterable[Status] = ()
+) -> tuple[Transition, ...]:
+    """The rows every request between two offices starts with: the receiving office's read
+    receipt and its answer — accept (it then owns the case), reject, or return for completion
+    (补正: the clock stands still until the filer resubmits), the last two with a reason — and
+    the filer's resubmission and withdrawal (with a reason, after confirming). ``accept``: more
+    of the accept row (its business step); ``cancel_from``: statuses beyond the open request."""
+    return (
+        # the first time a receiving-office user opens the case: the filer's read receipt
+        transition(
+            "receive",
+            [Status.requested],
+            Status.received,
+            by=Side.receiver,
+            notify=Side.filer,
+            automatic=True,
+        ),
+        transition(
+            "accept",
+            OPEN_REQUEST,
+            Status.accepted,
+            by=Side.receiver,
+            notify=Side.filer,
+            owner_becomes=Side.receiver,
+            **(accept or {}),
+        ),
+        transition(
+            "reject",
+            OPEN_REQUEST,
+            Status.rejected,
+            by=Side.receiver,
+            notify=Side.filer,
+            reason_required=True,
+            confirm=True,
+        ),
+        transition(
+            "return",
+            OPEN_REQUEST,
+            Status.returned,
+            by=Side.receiver,
+            notify=Side.filer,
+            reason_required=True,
+        ),
+        transition(
+            "resubmit", [Status.returned], Status.requested, by=Side.filer, notify=Side.receiver
+        ),
+        # the filer may always withdraw an open request; that is not "waiting for" the filer
+        transition(
+            "cancel",
+            [*cancel_from, *OPEN_REQUEST, Status.returned],
+            Status.cancelled,
+            by=Side.filer,
+            notify=Side.receiver,
+            reason_required=True,
+            confirm=True,
+            waits=False,
+        ),
+    )
+
+
 @dataclass(frozen=True)
 class CaseFacts:
     """The values the rules decide on: the case's state and who plays which part in it."""

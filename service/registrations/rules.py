@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from service.cases.rules import Side, Status, Workflow, transition
+from service.cases.rules import Side, Status, Workflow, answering, transition
 from service.errors import N_, FieldError, ValidationFailed
 
-OPEN_REQUEST = (Status.requested, Status.received)
 WORKING = (Status.accepted, Status.in_progress)
 
 # The registration asked for, shown as the case's business step (code → msgid).
@@ -27,54 +26,7 @@ SCHEMES = {
 }
 
 WORKFLOW = Workflow.of(
-    # the first time a receiving-office user opens the case: the filer's read receipt
-    transition(
-        "receive",
-        [Status.requested],
-        Status.received,
-        by=Side.receiver,
-        notify=Side.filer,
-        automatic=True,
-    ),
-    transition(
-        "accept",
-        OPEN_REQUEST,
-        Status.accepted,
-        by=Side.receiver,
-        notify=Side.filer,
-        owner_becomes=Side.receiver,
-    ),
-    transition(
-        "reject",
-        OPEN_REQUEST,
-        Status.rejected,
-        by=Side.receiver,
-        notify=Side.filer,
-        reason_required=True,
-        confirm=True,
-    ),
-    # 补正: the clock stands still until the filer completes the request
-    transition(
-        "return",
-        OPEN_REQUEST,
-        Status.returned,
-        by=Side.receiver,
-        notify=Side.filer,
-        reason_required=True,
-    ),
-    transition(
-        "resubmit", [Status.returned], Status.requested, by=Side.filer, notify=Side.receiver
-    ),
-    transition(
-        "cancel",
-        [*OPEN_REQUEST, Status.returned],
-        Status.cancelled,
-        by=Side.filer,
-        notify=Side.receiver,
-        reason_required=True,
-        confirm=True,
-        waits=False,
-    ),
+    *answering(),
     # 中止办理: pauses the clock; the reason is shown to the filer
     transition(
         "hold",

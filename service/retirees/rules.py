@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Protocol
 
 from service import identifiers
-from service.cases.rules import Side, Status, Workflow, transition
+from service.cases.rules import Side, Status, Workflow, answering, transition
 from service.errors import N_, FieldError, ValidationFailed
 
 SEXES = ("male", "female")
@@ -301,57 +301,9 @@ def settling_office(
 
 # --- the state machine ---------------------------------------------------------------------
 
-OPEN_REQUEST = (Status.requested, Status.received)
 
 WORKFLOW = Workflow.of(
-    # the first time a receiving-office user opens the case: the filer's read receipt
-    transition(
-        "receive",
-        [Status.requested],
-        Status.received,
-        by=Side.receiver,
-        notify=Side.filer,
-        automatic=True,
-    ),
-    transition(
-        "accept",
-        OPEN_REQUEST,
-        Status.accepted,
-        by=Side.receiver,
-        notify=Side.filer,
-        owner_becomes=Side.receiver,
-    ),
-    transition(
-        "reject",
-        OPEN_REQUEST,
-        Status.rejected,
-        by=Side.receiver,
-        notify=Side.filer,
-        reason_required=True,
-        confirm=True,
-    ),
-    # 补正: returned for completion, the clock paused until the filer resubmits
-    transition(
-        "return",
-        OPEN_REQUEST,
-        Status.returned,
-        by=Side.receiver,
-        notify=Side.filer,
-        reason_required=True,
-    ),
-    transition(
-        "resubmit", [Status.returned], Status.requested, by=Side.filer, notify=Side.receiver
-    ),
-    transition(
-        "cancel",
-        [*OPEN_REQUEST, Status.returned],
-        Status.cancelled,
-        by=Side.filer,
-        notify=Side.receiver,
-        reason_required=True,
-        confirm=True,
-        waits=False,
-    ),
+    *answering(),
     # the settling office confirms the years (and any shortfall paid up) and closes the case
     transition(
         "complete",

@@ -16,7 +16,7 @@ from datetime import date
 from hashlib import sha256
 
 from service import identifiers
-from service.cases.rules import CaseFacts, Side, Status, Workflow, transition
+from service.cases.rules import CaseFacts, Status, Workflow, answering, transition
 from service.errors import N_, FieldError
 
 TRANSFER_OUT = "transfer_out"  # the side of the office the person leaves (转出地)
@@ -53,58 +53,8 @@ def _credited_first(case: CaseFacts) -> str | None:
     return None
 
 
-OPEN_REQUEST = (Status.requested, Status.received)
-
 WORKFLOW = Workflow.of(
-    transition(
-        "receive",
-        [Status.requested],
-        Status.received,
-        by=Side.receiver,
-        notify=Side.filer,
-        automatic=True,
-    ),
-    transition(
-        "accept",
-        OPEN_REQUEST,
-        Status.accepted,
-        by=Side.receiver,
-        notify=Side.filer,
-        owner_becomes=Side.receiver,
-        business_from={CHECKING},
-        business_to=OUT_STEP,
-    ),
-    transition(
-        "reject",
-        OPEN_REQUEST,
-        Status.rejected,
-        by=Side.receiver,
-        notify=Side.filer,
-        reason_required=True,
-        confirm=True,
-    ),
-    # 补正: returned for completion; the filer completes the material and resubmits
-    transition(
-        "return",
-        OPEN_REQUEST,
-        Status.returned,
-        by=Side.receiver,
-        notify=Side.filer,
-        reason_required=True,
-    ),
-    transition(
-        "resubmit", [Status.returned], Status.requested, by=Side.filer, notify=Side.receiver
-    ),
-    transition(
-        "cancel",
-        [*OPEN_REQUEST, Status.returned],
-        Status.cancelled,
-        by=Side.filer,
-        notify=Side.receiver,
-        reason_required=True,
-        confirm=True,
-        waits=False,
-    ),
+    *answering(accept={"business_from": {CHECKING}, "business_to": OUT_STEP}),
     # the transfer-out office issues the 参保人员基本医疗保险信息表 (and sends the balance)
     transition(
         "issue_form",
