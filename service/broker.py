@@ -97,3 +97,25 @@ def nudger(app: Flask | None = None):
             log.warning("nudge %s%r not sent: %s", task_name, args, exc)
 
     return send
+
+
+def nudge_after_commit(session, task_name: str, arg) -> None:
+    """Send ``task_name(arg())`` once the session's transaction commits (``arg`` is called
+    then: a row's id is known by that time). The nudges of one transaction go out together on
+    one broker connection, and a broker that is down costs the first of them only."""
+    from service.db import after_commit, transaction_cache
+
+    queued = transaction_cache(session, "nudges").setdefault(task_name, [])
+    if not queued:
+        celery: Celery = current_app.extensions["celery"]
+        after_commit(session, lambda: _send_all(celery, task_name, queued))
+    queued.append(arg)
+
+
+def _send_all(celery: Celery, task_name: str, args: list) -> None:
+    try:
+        with celery.producer_or_acquire() as producer:
+            for arg in args:
+                celery.send_task(task_name, args=[arg()], retry=False, producer=producer)
+    except Exception as exc:  # broker down: the outbox rows stay queued for the relay
+        log.warning("%d nudges %s not sent: %s", len(args), task_name, exc)

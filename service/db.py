@@ -22,6 +22,7 @@ from sqlmodel import Session, create_engine
 log = logging.getLogger(__name__)
 
 AFTER_COMMIT = "after_commit_hooks"
+TRANSACTION_CACHE = "transaction_cache"
 # The largest row id the databases hold (a 32-bit integer key): ids beyond it are simply 404.
 MAX_ROW_ID = 2**31 - 1
 # The offices' time zone: case-number years and working days are counted in it.
@@ -76,8 +77,15 @@ def after_commit(session: Session, hook: Callable[[], None]) -> None:
     session.info.setdefault(AFTER_COMMIT, []).append(hook)
 
 
+def transaction_cache(session: Session, name: str) -> dict:
+    """A dict kept for the session's current transaction only (emptied when it commits or rolls
+    back): reads that do not change within one, such as the offices, are made once."""
+    return session.info.setdefault(TRANSACTION_CACHE, {}).setdefault(name, {})
+
+
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
+    session.info.pop(TRANSACTION_CACHE, None)
     hooks = session.info.pop(AFTER_COMMIT, [])
     for hook in hooks:
         try:
@@ -89,6 +97,7 @@ def _run_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _drop_after_commit(session: Session) -> None:
     session.info.pop(AFTER_COMMIT, None)
+    session.info.pop(TRANSACTION_CACHE, None)
 
 
 class Database:

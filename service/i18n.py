@@ -50,7 +50,18 @@ def translate_error(message: str, params: dict) -> str:
 def in_working_language(message: str, **params: object) -> str:
     """A text kept for the offices (notification titles and bodies): in the service's default
     language, whatever language the user who caused it reads the pages in."""
-    from flask_babel import force_locale
+    text = _working_translations().gettext(message)
+    return text % params if params else text
 
-    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")):
-        return gettext(message, **params)
+
+def _working_translations():
+    """The default language's catalog, looked up once per app (switching the locale for each
+    text costs more than the rest of writing it)."""
+    from flask_babel import force_locale, get_domain
+
+    cached = current_app.extensions.get("working_translations")
+    if cached is None:
+        with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")):
+            cached = get_domain().get_translations()
+        current_app.extensions["working_translations"] = cached
+    return cached

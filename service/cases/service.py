@@ -8,7 +8,7 @@ import copy
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, false, func, or_, update
+from sqlalchemy import and_, delete, exists, false, func, or_, text, update
 from sqlmodel import Session, select
 
 from service import identifiers
@@ -17,7 +17,7 @@ from service.cases import rules
 from service.cases.kinds import CaseKind, Filing, registry
 from service.cases.models import Case, CaseCounter, CaseEvent, CaseParty
 from service.cases.rules import CaseFacts, Side, Status
-from service.db import LOCAL_TZ, contains_pattern, utcnow
+from service.db import LOCAL_TZ, contains_pattern, transaction_cache, utcnow
 from service.errors import N_, NotFound, PreconditionFailed
 from service.i18n import in_working_language
 from service.notifications import service as notifications
@@ -40,10 +40,15 @@ def kind_of(case: Case) -> CaseKind:
 
 
 def parties_of(session: Session, case_id: int) -> list[tuple[str, str]]:
-    return [
-        (p.office_code, p.role)
-        for p in session.exec(select(CaseParty).where(CaseParty.case_id == case_id))
-    ]
+    """The case's (office, side) pairs; read once per transaction, kept current by the writes
+    below (``create``, ``add_party``, an owner change in ``apply``)."""
+    cache = transaction_cache(session, "case_parties")
+    if case_id not in cache:
+        cache[case_id] = {
+            (p.office_code, p.role)
+            for p in session.exec(select(CaseParty).where(CaseParty.case_id == case_id))
+        }
+    return sorted(cache[case_id])
 
 
 def facts(session: Session, case: Case) -> CaseFacts:
@@ -56,19 +61,45 @@ def facts(session: Session, case: Case) -> CaseFacts:
 
 
 def _next_number(session: Session, office: Office) -> str:
-    # The year on the number is the year in Asia/Shanghai, not in UTC.
+    """The office's next case number of the year (the year in Asia/Shanghai, not in UTC)."""
     year = utcnow().astimezone(LOCAL_TZ).year
-    counter = session.exec(
-        select(CaseCounter)
-        .where(CaseCounter.office_code == office.code, CaseCounter.year == year)
-        .with_for_update()
-    ).one_or_none()
+    if session.get_bind().dialect.name == "postgresql":
+        last = _draw_number(session, office.code, year)
+    else:
+        last = _count_in_transaction(session, office.code, year)
+    return rules.case_number(office.number_prefix, year, last)
+
+
+def _draw_number(session: Session, office_code: str, year: int) -> int:
+    """PostgreSQL: the number is drawn in a transaction of its own that ends at once, so one
+    office's filings never wait on each other's commits for the counter. Numbers stay unique
+    and in the order they were drawn; a filing that fails after drawing (a database error
+    while writing it) leaves a gap — a refused filing draws none, its checks come first."""
+    statement = text(
+        "INSERT INTO casecounter (office_code, year, last) VALUES (:office, :year, 1) "
+        "ON CONFLICT (office_code, year) DO UPDATE SET last = casecounter.last + 1 "
+        "RETURNING last"
+    )
+    engine = session.get_bind().engine
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        return conn.execute(statement, {"office": office_code, "year": year}).scalar_one()
+
+
+def _count_in_transaction(session: Session, office_code: str, year: int) -> int:
+    """SQLite: its writers take turns anyway (one write transaction at a time), so the counter
+    is counted in the filing's own transaction and a failed filing leaves no gap."""
+    held = transaction_cache(session, "case_counters")
+    counter = held.get((office_code, year))
     if counter is None:
-        counter = CaseCounter(office_code=office.code, year=year, last=0)
+        counter = session.exec(
+            select(CaseCounter).where(
+                CaseCounter.office_code == office_code, CaseCounter.year == year
+            )
+        ).one_or_none() or CaseCounter(office_code=office_code, year=year, last=0)
+        held[(office_code, year)] = counter
     counter.last += 1
-    session.add(counter)
-    session.flush()
-    return rules.case_number(office.number_prefix, year, counter.last)
+    session.add(counter)  # written with the case
+    return counter.last
 
 
 def create(session: Session, *, kind: CaseKind, actor: User, filing: Filing) -> Case:
@@ -99,6 +130,7 @@ def create(session: Session, *, kind: CaseKind, actor: User, filing: Filing) -> 
     }
     for office, side in sorted(parties):
         session.add(CaseParty(case_id=case.id, office_code=office, role=side))
+    transaction_cache(session, "case_parties")[case.id] = set(parties)
     if filing.details is not None:
         filing.details.case_id = case.id
         session.add(filing.details)
@@ -134,6 +166,7 @@ def add_party(session: Session, case: Case, *, office: str, side: str) -> None:
     """Give ``office`` a part in the case (an assisting office, a designating bureau)."""
     if session.get(CaseParty, (case.id, office, side)) is None:
         session.add(CaseParty(case_id=case.id, office_code=office, role=side))
+    transaction_cache(session, "case_parties").pop(case.id, None)
 
 
 def apply(session: Session, case: Case, *, outcome: rules.Outcome) -> None:
@@ -159,6 +192,7 @@ def apply(session: Session, case: Case, *, outcome: rules.Outcome) -> None:
             delete(CaseParty).where(CaseParty.case_id == case.id, CaseParty.role == Side.owner)
         )
         session.add(CaseParty(case_id=case.id, office_code=outcome.owner, role=Side.owner))
+        transaction_cache(session, "case_parties").pop(case.id, None)
         case.owner_office = outcome.owner
     session.add(case)
 

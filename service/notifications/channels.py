@@ -37,7 +37,7 @@ from sqlmodel import Session, select
 from config import Settings
 from service.accounts.models import Role, User
 from service.cases.models import Case
-from service.db import LOCAL_TZ, utcnow
+from service.db import LOCAL_TZ, transaction_cache, utcnow
 from service.notifications.models import Notification, WebhookEndpoint
 from service.notifications.rules import (
     DeliveryStatus,
@@ -270,7 +270,10 @@ class WebhookChannel(ExternalChannel):
 
     @staticmethod
     def endpoint(session: Session, office_code: str) -> WebhookEndpoint | None:
-        endpoint = session.get(WebhookEndpoint, office_code)
+        cache = transaction_cache(session, "webhook_endpoints")  # an office's, or None
+        if office_code not in cache:
+            cache[office_code] = session.get(WebhookEndpoint, office_code)
+        endpoint = cache[office_code]
         return endpoint if endpoint is not None and endpoint.active and endpoint.url else None
 
     def applies(self, session: Session, notification: Notification) -> bool:

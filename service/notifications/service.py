@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from config import Settings, get_settings
 from service.accounts.models import Role, User
 from service.audit import service as audit
-from service.broker import DELIVER_TASK, nudger
+from service.broker import DELIVER_TASK, nudge_after_commit, nudger
 from service.db import after_commit, utcnow
 from service.errors import N_, FieldError, NotFound, ValidationFailed
 from service.notifications import channels, rules
@@ -62,17 +62,15 @@ def enqueue(
     )
     session.add(notification)
     session.flush()
-    send = nudger()
-    for channel in channels.registry(_settings()).values():
-        if only_channels is not None and channel.name not in only_channels:
-            continue
-        if not channel.applies(session, notification):
-            continue
-        delivery = Delivery(notification_id=notification.id, channel=channel.name)
-        session.add(delivery)
-        session.flush()
-        delivery_id = delivery.id
-        after_commit(session, lambda d=delivery_id: send(DELIVER_TASK, d))
+    deliveries = [
+        Delivery(notification_id=notification.id, channel=channel.name)
+        for channel in channels.registry(_settings()).values()
+        if (only_channels is None or channel.name in only_channels)
+        and channel.applies(session, notification)
+    ]
+    session.add_all(deliveries)  # written with the transaction's next flush
+    for delivery in deliveries:
+        nudge_after_commit(session, DELIVER_TASK, lambda d=delivery: d.id)
     return notification
 
 

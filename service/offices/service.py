@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from config import CONFIG_DIR
+from service.db import transaction_cache
 from service.errors import N_, FieldError, ValidationFailed
 from service.offices.models import Agreement, Office
 
@@ -67,7 +68,14 @@ def load_agreements(session: Session, *, path: Path | None = None) -> int:
 
 
 def all_offices(session: Session) -> list[Office]:
-    return list(session.exec(select(Office).order_by(Office.kind.desc(), Office.division_code)))
+    """Every office, bureaus first; read once per transaction (the rows are held, so
+    ``session.get(Office, code)`` finds them without a query too)."""
+    cache = transaction_cache(session, "offices")
+    if "all" not in cache:
+        cache["all"] = list(
+            session.exec(select(Office).order_by(Office.kind.desc(), Office.division_code))
+        )
+    return list(cache["all"])
 
 
 def partner_offices(session: Session, *, office_code: str) -> list[Office]:

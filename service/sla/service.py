@@ -78,7 +78,8 @@ def on_status_change(
 ) -> datetime | None:
     """Start, pause, resume or stop the case's step clocks (part of the caller's transaction);
     returns the nearest due time of its running clocks, the case's ``due_at``."""
-    clocks = {c.step: c for c in active_clocks(session, case.id)}
+    # a case being filed has no clocks yet
+    clocks = {c.step: c for c in active_clocks(session, case.id)} if from_status else {}
     changes = rules.clock_changes(
         step_rules(),
         kind=case.kind,
@@ -88,7 +89,7 @@ def on_status_change(
         paused={s for s, c in clocks.items() if c.status == ClockStatus.paused},
     )
     if not changes:
-        return nearest_due(session, case.id)
+        return _nearest(clocks.values())
     lookup = calendar.lookup(session)
     today, now = local_today(), utcnow()
     for change in changes:
@@ -96,18 +97,18 @@ def on_status_change(
         clock = clocks.get(change.step)
         if change.change == "start":
             due = rules.due_after(today, rule.days, rule.unit, lookup)
-            session.add(
-                CaseClock(
-                    case_id=case.id,
-                    step=rule.step,
-                    owing_office=case_rules.office_for(facts, rule.owed_by),
-                    unit=rule.unit,
-                    days=rule.days,
-                    started_at=now,
-                    due_on=due.date,
-                    provisional=due.provisional,
-                )
+            started = CaseClock(
+                case_id=case.id,
+                step=rule.step,
+                owing_office=case_rules.office_for(facts, rule.owed_by),
+                unit=rule.unit,
+                days=rule.days,
+                started_at=now,
+                due_on=due.date,
+                provisional=due.provisional,
             )
+            session.add(started)
+            clocks[change.step] = started
         elif change.change == "pause":
             clock.status, clock.paused_at, clock.pause_reason = ClockStatus.paused, now, reason
         elif change.change == "resume":
@@ -124,11 +125,16 @@ def on_status_change(
         if clock is not None:
             session.add(clock)
     session.flush()
-    return nearest_due(session, case.id)
+    return _nearest(clocks.values())
 
 
 def nearest_due(session: Session, case_id: int) -> datetime | None:
-    running = [c for c in active_clocks(session, case_id) if c.status == ClockStatus.running]
+    return _nearest(active_clocks(session, case_id))
+
+
+def _nearest(clocks) -> datetime | None:
+    """The end of the earliest due day among the running clocks (None: none runs)."""
+    running = [c for c in clocks if c.status == ClockStatus.running]
     return end_of_day(min(c.due_on for c in running)) if running else None
 
 
