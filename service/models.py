@@ -13,7 +13,7 @@ from service.offices.models import Agreement, Office
 from service.registrations.models import RegistrationCase
 from service.retirees.models import RetireeCase
 from service.sla.models import AckAlert, CaseClock, ClockAlert, ClockExtension
-from service.transfers.models import TransferCase
+from service.transfers.models import TransferBatch, TransferBatchRow, TransferCase
 
 metadata = SQLModel.metadata
 
@@ -37,6 +37,8 @@ __all__ = [
     "Office",
     "RetireeCase",
     "RegistrationCase",
+    "TransferBatch",
+    "TransferBatchRow",
     "TransferCase",
     "User",
     "UserSession",

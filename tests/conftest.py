@@ -131,6 +131,8 @@ def own_database(pg_url: str, pg_settings: Settings, tmp_path):
 
 
 CASE_TABLES = (
+    "transferbatchrow",
+    "transferbatch",
     "retireecase",
     "registrationcase",
     "caseattachment",

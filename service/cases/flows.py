@@ -50,6 +50,18 @@ def file_case(
 ) -> Case:
     """File a case of any registered kind. ``attach`` adds evidence files in the same
     transaction; with ``idempotency`` the key is stored in the same commit."""
+    case = file_uncommitted(session, actor=actor, data=data, ip=ip)
+    if attach is not None:
+        attach(case)
+    if idempotency is not None:
+        idempotency.remember(session, resource_type="case", resource_id=case.id)
+    session.commit()
+    return case
+
+
+def file_uncommitted(session: Session, *, actor: User, data, ip: str = "") -> Case:
+    """The case, its clocks, audit entry and notifications written, not committed: the caller
+    commits it with what belongs to it (a batch commits many)."""
     kind = registry().get(data.kind)
     if actor.role not in kind.filing_roles:
         raise Forbidden(N_("Your role may not file requests."))
@@ -78,11 +90,6 @@ def file_case(
         ),
         from_office=actor.office_code,
     )
-    if attach is not None:
-        attach(case)
-    if idempotency is not None:
-        idempotency.remember(session, resource_type="case", resource_id=case.id)
-    session.commit()
     return case
 
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from pydantic import ValidationError
-from wtforms import FieldList, Form, FormField, SelectField
+from wtforms import FieldList, FileField, Form, FormField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 from wtforms.validators import ValidationError as FormError
@@ -64,7 +65,9 @@ class PeriodForm(Form):
         return not any((f.data or "").strip() for f in self)
 
 
-class TransferForm(FlaskForm):
+class TwoOfficesForm(FlaskForm):
+    """The transfer-out and the transfer-in office, chosen among the operational offices."""
+
     transfer_out_office = SelectField(
         _l("Transfer-out office"),
         validators=[
@@ -79,6 +82,20 @@ class TransferForm(FlaskForm):
             DataRequired(_l("Please choose the transfer-in office.")),
         ],
     )
+
+    def offer_offices(self, offices, *, own_office: str) -> None:
+        """Offer ``offices`` (name and pool) on both sides; a new form proposes the usual
+        filing: the person applies at the office of the place they move to, the own one."""
+        choices = [SelectChoice("", _("— choose —"))] + [
+            SelectChoice(o.code, f"{o.name}（{o.pool_code}）") for o in offices
+        ]
+        self.transfer_out_office.choices = choices
+        self.transfer_in_office.choices = list(choices)
+        if not self.is_submitted():
+            self.transfer_in_office.data = self.transfer_in_office.data or own_office
+
+
+class TransferForm(TwoOfficesForm):
     person = FormField(PersonForm, label=_l("Insured person"))
     scheme_out = SelectField(
         _l("Scheme at the transfer-out place"),
@@ -172,3 +189,9 @@ def form_data(form: TransferForm) -> dict:
         ],
         "account_balance": (form.account_balance.data or "").strip() or "0.00",
     }
+
+
+class BatchUploadForm(TwoOfficesForm):
+    """A sheet of transfers between the same two offices (the template filled in)."""
+
+    file = FileField(_l("Filled-in template (.xlsx or .csv)"))

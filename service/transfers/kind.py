@@ -6,9 +6,7 @@ import tomllib
 from functools import lru_cache
 
 from flask import request, url_for
-from flask_babel import gettext as _
 from sqlmodel import Session, select
-from wtforms.fields.choices import SelectChoice
 
 from config import CONFIG_DIR
 from service import identifiers
@@ -16,7 +14,7 @@ from service.accounts.models import User
 from service.cases.kinds import CaseKind, EventText, Filing
 from service.cases.models import Case
 from service.cases.service import FINAL_VALUES
-from service.errors import N_, Conflict, ValidationFailed
+from service.errors import N_, Conflict, FieldError, ValidationFailed
 from service.i18n import in_working_language
 from service.offices import service as offices
 from service.sla.service import local_today
@@ -38,21 +36,41 @@ def retirement_ages() -> dict[str, int]:
 waiting_config()
 
 
+def open_transfers_for(session: Session, id_numbers) -> dict[str, Case]:
+    """The open (not final) transfer of each of these people that has one, the oldest."""
+    found: dict[str, Case] = {}
+    numbers = sorted(set(id_numbers))
+    for start in range(0, len(numbers), 500):
+        rows = session.exec(
+            select(TransferCase.id_number, Case)
+            .join(Case, TransferCase.case_id == Case.id)
+            .where(
+                TransferCase.id_number.in_(numbers[start : start + 500]),
+                Case.status.not_in(FINAL_VALUES),
+            )
+            .order_by(Case.id)
+        ).all()
+        for number, case in rows:
+            found.setdefault(number, case)
+    return found
+
+
 def open_transfer_for(session: Session, id_number: str) -> Case | None:
     """An open (not final) transfer case for the same person, if any."""
-    return session.exec(
-        select(Case)
-        .join(TransferCase, TransferCase.case_id == Case.id)
-        .where(TransferCase.id_number == id_number, Case.status.not_in(FINAL_VALUES))
-        .order_by(Case.id)
-        .limit(1)
-    ).first()
+    return open_transfers_for(session, [id_number]).get(id_number)
 
 
-def prepare(session: Session, actor: User, data: TransferCaseCreate) -> Filing:
-    pools = {o.code: o.pool_code for o in offices.all_offices(session) if o.kind == "office"}
+def office_pools(session: Session) -> dict[str, str]:
+    return {o.code: o.pool_code for o in offices.all_offices(session) if o.kind == "office"}
+
+
+def filing_errors(
+    data: TransferCaseCreate, *, own_office: str, pools: dict[str, str], today
+) -> list[FieldError]:
+    """What the transfer's rules refuse in a well-formed filing (offices, pool, conditions);
+    the open transfer of the same person is looked up apart."""
     errors = rules.office_errors(
-        own_office=actor.office_code,
+        own_office=own_office,
         out_office=data.transfer_out_office,
         in_office=data.transfer_in_office,
         pools=pools,
@@ -62,8 +80,15 @@ def prepare(session: Session, actor: User, data: TransferCaseCreate) -> Filing:
         scheme_out=data.scheme_out,
         scheme_in=data.scheme_in,
         suspended_on=data.suspended_on,
-        today=local_today(),
+        today=today,
         retirement_ages=retirement_ages(),
+    )
+    return errors
+
+
+def prepare(session: Session, actor: User, data: TransferCaseCreate) -> Filing:
+    errors = filing_errors(
+        data, own_office=actor.office_code, pools=office_pools(session), today=local_today()
     )
     if errors:
         raise ValidationFailed(errors=errors)
@@ -113,15 +138,9 @@ def registration_link(
 
 def form_context(form: TransferForm, session: Session, actor: User) -> dict:
     everyone = [o for o in offices.all_offices(session) if o.kind == "office"]
-    choices = [SelectChoice("", _("— choose —"))] + [
-        SelectChoice(o.code, f"{o.name}（{o.pool_code}）") for o in everyone
-    ]
-    form.transfer_out_office.choices = choices
-    form.transfer_in_office.choices = list(choices)
+    form.offer_offices(everyone, own_office=actor.office_code)
     context: dict = {"registration_link": None, "open_case": None}
     if request.method == "GET":
-        # the usual filing: the person applies at the office of the place they move to
-        form.transfer_in_office.data = form.transfer_in_office.data or actor.office_code
         return context
     pools = {o.code: o.pool_code for o in everyone}
     out_office, in_office = form.transfer_out_office.data, form.transfer_in_office.data

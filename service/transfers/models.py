@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -12,6 +12,7 @@ from sqlmodel import Field as SField
 from sqlmodel import SQLModel
 
 from service.cases.models import OfficeCode
+from service.db import utcnow
 from service.people import InsuredPeriod, Person, Yuan
 
 Scheme = Literal["employee", "resident"]  # 职工 / 居民
@@ -96,3 +97,34 @@ def read_details(row: TransferCase | None) -> dict:
         "periods": list(row.periods),
         "account_balance": f"{Decimal(row.account_balance):.2f}",
     }
+
+
+class TransferBatch(SQLModel, table=True):
+    """An uploaded sheet of transfers between the same two offices (an employer relocating
+    staff): checked row by row when uploaded, its valid rows filed afterwards."""
+
+    id: int | None = SField(default=None, primary_key=True)
+    office_code: str = SField(foreign_key="office.code", max_length=32, index=True)
+    created_by: int = SField(foreign_key="user.id")
+    created_at: datetime = SField(default_factory=utcnow)
+    filename: str = SField(max_length=200)
+    transfer_out_office: str = SField(foreign_key="office.code", max_length=32)
+    transfer_in_office: str = SField(foreign_key="office.code", max_length=32)
+    row_count: int = 0
+    error_count: int = 0  # rows refused when checked (or when filed)
+    filed_count: int = 0
+
+
+class TransferBatchRow(SQLModel, table=True):
+    """One person of a batch: the create data read from the sheet, what is wrong with it
+    (``errors``: column key, msgid, params) and, once filed, its case."""
+
+    id: int | None = SField(default=None, primary_key=True)
+    batch_id: int = SField(foreign_key="transferbatch.id", index=True)
+    row_number: int  # the line in the sheet, headers being line 1
+    person_name: str = SField(default="", max_length=200)
+    id_number: str = SField(default="", max_length=60)  # as typed; masked wherever shown
+    data: dict = SField(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    errors: list = SField(default_factory=list, sa_column=Column(JSON, nullable=False))
+    refused: bool = False  # when checked, or when its filing was refused
+    case_id: int | None = SField(default=None, foreign_key="case.id")
