@@ -235,8 +235,9 @@ def delivery_latency(base: str, token_of) -> dict:
         worker.wait(timeout=60)
 
 
-def batch_sheet(count: int) -> bytes:
-    """A filled-in batch template (XLSX) of ``count`` people moving from 金牛 to 什邡."""
+def batch_sheet(count: int, start: int = 0) -> bytes:
+    """A filled-in batch template (XLSX) of ``count`` people moving from 金牛 to 什邡 (people
+    ``start`` … ``start + count - 1``: every sheet of a run has people of its own)."""
     import io
     from datetime import date, timedelta
 
@@ -248,7 +249,7 @@ def batch_sheet(count: int) -> bytes:
     sheet = book.active
     sheet.append(["姓名", "公民身份号码", "转出地险种", "转入地险种", "中止参保日期", "转移原因"])
     suspended = (date.today() - timedelta(days=3)).isoformat()
-    for n in range(count):
+    for n in range(start, start + count):
         first17 = f"510106{date(1980, 1, 1) + timedelta(days=n):%Y%m%d}{n % 1000:03d}"
         sheet.append(
             [f"员工{n}", first17 + id_check_char(first17), "职工", "职工", suspended, "就业"]
@@ -258,7 +259,7 @@ def batch_sheet(count: int) -> bytes:
     return out.getvalue()
 
 
-def batch_transfer(base: str, rows: int = 1000) -> dict:
+def batch_transfer(base: str, rows: int = 1000, start: int = 0) -> dict:
     """Upload a sheet of ``rows`` people as the web page does, then file it slice by slice as
     the page's progress bar does (two calls in flight): seconds to check and seconds to file."""
     web = httpx.Client(base_url=base, timeout=120, follow_redirects=False)
@@ -274,7 +275,7 @@ def batch_transfer(base: str, rows: int = 1000) -> dict:
             "csrf_token": token("/login"),
         },
     )
-    sheet = batch_sheet(rows)
+    sheet = batch_sheet(rows, start)
     started = time.perf_counter()
     checked = web.post(
         "/transfers/batches",
@@ -366,7 +367,13 @@ def main() -> None:
         )
         listing = load("GET", f"{app.base}/api/v1/cases?limit=20", headers=headers)
         round_trip = delivery_latency(app.base, token_of)
-        batch = batch_transfer(app.base)
+        # a warm-up batch, then three of different people; the median one is reported
+        batch_transfer(app.base, rows=200, start=3000)
+        batches = sorted(
+            (batch_transfer(app.base, start=run * 1000) for run in range(3)),
+            key=lambda b: b["check_s"] + b["file_s"],
+        )
+        batch = batches[1]
     finally:
         app.stop()
         admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
@@ -397,7 +404,7 @@ def main() -> None:
     total = batch["check_s"] + batch["file_s"]
     print(
         f"batch transfer of {batch['rows']} rows (web upload, then filed 50 a request, two "
-        "requests in flight): "
+        "requests in flight; median of 3): "
         f"checked in {batch['check_s']:.1f} s, {batch['filed']} filed in {batch['file_s']:.1f} s, "
         f"total {total:.1f} s (target < 10 s: {'met' if total < 10 else 'missed'})"
     )

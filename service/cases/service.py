@@ -17,7 +17,7 @@ from service.cases import rules
 from service.cases.kinds import CaseKind, Filing, registry
 from service.cases.models import Case, CaseCounter, CaseEvent, CaseParty
 from service.cases.rules import CaseFacts, Side, Status
-from service.db import LOCAL_TZ, contains_pattern, transaction_cache, utcnow
+from service.db import LOCAL_TZ, contains_pattern, take_id, transaction_cache, utcnow
 from service.errors import N_, NotFound, PreconditionFailed
 from service.i18n import in_working_language
 from service.notifications import service as notifications
@@ -103,7 +103,8 @@ def _count_in_transaction(session: Session, office_code: str, year: int) -> int:
 
 
 def create(session: Session, *, kind: CaseKind, actor: User, filing: Filing) -> Case:
-    """The case row, its parties and the kind's detail row (flushed, not committed)."""
+    """The case row, its parties and the kind's detail row, not committed: flushed, or with
+    a reserved id (``db.reserve_ids``) left for the transaction's next flush."""
     filer = session.get(Office, actor.office_code)
     now = utcnow()
     case = Case(
@@ -120,8 +121,11 @@ def create(session: Session, *, kind: CaseKind, actor: User, filing: Filing) -> 
         created_at=now,
         updated_at=now,
     )
+    case.id = take_id(session, Case)
     session.add(case)
-    session.flush()
+    reserved = case.id is not None
+    if not reserved:
+        session.flush()
     parties = {
         (filer.code, Side.filer),
         (filer.code, Side.owner),
@@ -134,7 +138,8 @@ def create(session: Session, *, kind: CaseKind, actor: User, filing: Filing) -> 
     if filing.details is not None:
         filing.details.case_id = case.id
         session.add(filing.details)
-    session.flush()
+    if not reserved:
+        session.flush()
     return case
 
 

@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 from sqlalchemy import Column, Index, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy.orm import relationship
+from sqlmodel import Field, Relationship, SQLModel
 
 from service.db import utcnow
 
@@ -55,6 +56,9 @@ class Delivery(SQLModel, table=True):
     next_attempt_at: datetime = Field(default_factory=utcnow)
     last_attempt_at: datetime | None = None
     delivered_at: datetime | None = None
+    # Tells the unit of work that a notification is written before its deliveries when both
+    # wait for the same flush.
+    notification: Notification | None = Relationship(sa_relationship=relationship("Notification"))
 
 
 class WebhookEndpoint(SQLModel, table=True):

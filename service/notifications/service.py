@@ -20,7 +20,7 @@ from config import Settings, get_settings
 from service.accounts.models import Role, User
 from service.audit import service as audit
 from service.broker import DELIVER_TASK, nudge_after_commit, nudger
-from service.db import after_commit, utcnow
+from service.db import after_commit, take_id, utcnow
 from service.errors import N_, FieldError, NotFound, ValidationFailed
 from service.notifications import channels, rules
 from service.notifications.models import Delivery, Notification, WebhookEndpoint
@@ -60,8 +60,10 @@ def enqueue(
         body=body,
         requires_ack=requires_ack,
     )
+    notification.id = take_id(session, Notification)
     session.add(notification)
-    session.flush()
+    if notification.id is None:
+        session.flush()
     deliveries = [
         Delivery(notification_id=notification.id, channel=channel.name)
         for channel in channels.registry(_settings()).values()

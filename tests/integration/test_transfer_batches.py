@@ -287,3 +287,24 @@ def test_two_calls_at_once_file_every_row_exactly_once(app, client, auth, api):
     assert len(people) == len(set(people)) == 120
     page = client.get(f"/transfers/batches/{batch}").get_data(as_text=True)
     assert 'data-rows="120" data-refused="0" data-filed="120" data-pending="0"' in page
+
+
+def test_the_embedded_database_files_a_batch_with_numbers_in_a_row(tmp_path):
+    """SQLite (the embedded default): no sequences to draw ids from, the counter counted in
+    the filing's transaction — every row filed once, the numbers without a gap."""
+    from config import Settings
+    from service import create_app
+    from service.cli import initialise
+
+    settings = Settings(env="test", instance_path=tmp_path / "instance")
+    initialise(settings, demo=True, echo=lambda *_: None)
+    app = create_app(settings)
+    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    client = app.test_client()
+    client.post("/login", data={"username": "shifang-clerk", "password": PASSWORD})
+    batch = batch_id_of(upload(client, xlsx(sheet_rows(60))))
+    assert client.post(f"/transfers/batches/{batch}/file").status_code == 302
+    page = client.get(f"/transfers/batches/{batch}").get_data(as_text=True)
+    assert 'data-rows="60" data-refused="0" data-filed="60" data-pending="0"' in page
+    numbers = sorted(int(n) for n in re.findall(r">SF-\d{4}-(\d{6})</a>", page))
+    assert numbers == list(range(numbers[0], numbers[0] + 60))
