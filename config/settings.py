@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     relay_grace_seconds: float = 15.0
     # Publishing a nudge must never hold up a request for long when the broker is down.
     broker_publish_timeout_seconds: float = 2.0
+    # after a failed nudge, none is sent for this long (the relay covers them)
+    broker_pause_seconds: float = 30.0
 
     # Deadlines: remind this many working days ahead; the sweep runs this often (seconds).
     reminder_window_working_days: int = 2

@@ -7,10 +7,12 @@ The service layer nudges tasks by name through the Celery app it was given; it n
 from __future__ import annotations
 
 import logging
+import time
 
 from celery import Celery
 from celery.schedules import crontab
 from flask import Flask, current_app
+from kombu.exceptions import ChannelError
 
 from config import Settings
 
@@ -49,6 +51,7 @@ def configure_celery(celery: Celery, settings: Settings) -> Celery:
         broker_url=settings.celery_broker_url,
         broker_transport_options=transport_options,
         broker_connection_timeout=settings.broker_publish_timeout_seconds,
+        referral_broker_pause_seconds=settings.broker_pause_seconds,
         broker_connection_retry_on_startup=True,
         result_backend=None,
         task_ignore_result=True,
@@ -86,14 +89,44 @@ def init_app(app: Flask, celery: Celery) -> None:
     app.extensions["celery"] = celery
 
 
+class BrokerGate:
+    """Nudges skip a broker known to be down: after a failed send, none is tried for
+    ``pause_seconds`` (the relay re-queues what was not nudged), so an outage costs one
+    request one bounded wait, not every request one wait per nudge."""
+
+    def __init__(self) -> None:
+        self.closed_until = 0.0
+
+    def open(self) -> bool:
+        return time.monotonic() >= self.closed_until
+
+    def failed(self, pause_seconds: float) -> None:
+        self.closed_until = time.monotonic() + pause_seconds
+
+
+def _gate(celery: Celery) -> BrokerGate:
+    """The gate of this Celery app (each app of a process, each test's app, has its own)."""
+    gate = getattr(celery, "_referral_gate", None)
+    if gate is None:
+        gate = celery._referral_gate = BrokerGate()
+    return gate
+
+
+def _pause(celery: Celery) -> float:
+    return float(celery.conf.get("referral_broker_pause_seconds", 30.0))
+
+
 def nudger(app: Flask | None = None):
     """A callable that sends a task by name and never raises: the relay covers a lost nudge."""
     celery: Celery = (app or current_app).extensions["celery"]
 
     def send(task_name: str, *args: object) -> None:
+        if not _gate(celery).open():
+            return
         try:
             celery.send_task(task_name, args=list(args), retry=False)
         except Exception as exc:  # broker down: the outbox row stays queued for the relay
+            _gate(celery).failed(_pause(celery))
             log.warning("nudge %s%r not sent: %s", task_name, args, exc)
 
     return send
@@ -113,9 +146,45 @@ def nudge_after_commit(session, task_name: str, arg) -> None:
 
 
 def _send_all(celery: Celery, task_name: str, args: list) -> None:
+    if not _gate(celery).open():
+        log.info("%d nudges %s skipped: the broker was down moments ago", len(args), task_name)
+        return
     try:
         with celery.producer_or_acquire() as producer:
             for arg in args:
                 celery.send_task(task_name, args=[arg()], retry=False, producer=producer)
     except Exception as exc:  # broker down: the outbox rows stay queued for the relay
-        log.warning("%d nudges %s not sent: %s", len(args), task_name, exc)
+        _gate(celery).failed(_pause(celery))
+        log.warning(
+            "%d nudges %s not sent (the relay will re-queue them; no nudge for %.0f s): %s",
+            len(args),
+            task_name,
+            _pause(celery),
+            exc,
+        )
+
+
+def broker_reachable(app: Flask) -> bool:
+    """Whether the broker answers now (one connection attempt within the connect timeout)."""
+    celery: Celery = app.extensions["celery"]
+    try:
+        with celery.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
+    except Exception as exc:  # any failure to connect is "not ready"
+        log.warning("broker not reachable: %s", exc)
+        return False
+    return True
+
+
+def queue_backlog(celery: Celery, queue: str = "celery") -> int | None:
+    """How many messages wait in ``queue`` (None: the broker is not reachable)."""
+    try:
+        with celery.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
+            try:
+                return conn.default_channel.queue_declare(queue=queue, passive=True).message_count
+            except ChannelError:  # Redis keeps no empty list: a queue never filled, or drained
+                return 0
+    except Exception as exc:
+        log.warning("queue %s not readable: %s", queue, exc)
+        return None

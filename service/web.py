@@ -4,9 +4,10 @@ and the security headers of every answer."""
 from __future__ import annotations
 
 from flask import Flask, Response, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale, gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from service import labels
@@ -22,6 +23,10 @@ CONTENT_SECURITY_POLICY = (
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 )
 HSTS = "max-age=31536000; includeSubDomains"
+# The database unreachable: what the pool raises (connection refused or lost, server shutting
+# down, SQLite locked for too long). Clients are told to come back after RETRY_AFTER_SECONDS.
+DATABASE_DOWN = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 10
 
 
 def register_web(app: Flask) -> None:
@@ -91,10 +96,31 @@ def register_web(app: Flask) -> None:
 
     @app.get("/healthz")
     def healthz():
+        """Liveness: the process answers (a database outage is not a reason to restart it)."""
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz():
+        """Readiness: the database and the broker are reachable (503 naming what is not)."""
+        from service.broker import broker_reachable
+
+        checks = {"database": _database_reachable(), "broker": broker_reachable(app)}
+        ready = all(checks.values())
+        body = {"status": "ok" if ready else "unavailable"}
+        body.update({name: "ok" if up else "unreachable" for name, up in checks.items()})
+        headers = {} if ready else {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return body, 200 if ready else 503, headers
+
+    def _database_reachable() -> bool:
         from sqlalchemy import text
 
-        get_session().execute(text("SELECT 1"))
-        return {"status": "ok"}
+        try:
+            get_session().execute(text("SELECT 1"))
+            get_session().rollback()
+        except DATABASE_DOWN:
+            _roll_back()
+            return False
+        return True
 
     def _roll_back() -> None:
         # An error page runs queries of its own (the header's inbox count): never inside the
@@ -121,6 +147,28 @@ def register_web(app: Flask) -> None:
         # Werkzeug's own headers for the error (Allow on a 405), but the page is ours.
         headers = [h for h in error.get_headers() if h[0].lower() != "content-type"]
         return render_template("error.html", code=error.code), error.code or 500, headers
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_unavailable(error: Exception):
+        """The database cannot be reached (down, restarting, out of connections): a 503 with
+        ``Retry-After``, as problem+json or as a page that needs no database itself; the pool
+        reconnects when it is back (``pool_pre_ping``), no restart needed."""
+        app.logger.warning("database unavailable: %s", getattr(error, "orig", error))
+        _roll_back()
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        if request.path.startswith("/api/"):
+            from service.api.problems import problem
+
+            with force_locale("zh_CN"):
+                title = gettext("Service temporarily unavailable")
+                detail = gettext("The database cannot be reached. Nothing was saved; try again.")
+            return problem(503, "unavailable", title, detail, headers=headers)
+        # rendered without the context processors: they read the database
+        page = app.jinja_env.get_template("unavailable.html").render(
+            retry_after=RETRY_AFTER_SECONDS
+        )
+        return Response(page, 503, headers, mimetype="text/html")
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -157,3 +158,58 @@ class RedisServer:
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(timeout=10)
+
+
+class PostgresServer:
+    """A PostgreSQL cluster of the test's own on a free port (trust auth, user ``postgres``),
+    made with the machine's initdb; run as the ``postgres`` user when the tests run as root."""
+
+    def __init__(self, port: int | None = None) -> None:
+        # its own folder under /tmp: the postgres user cannot enter pytest's (root's) folders
+        self.folder = Path(tempfile.mkdtemp(prefix="referral-pg-"))
+        self.data = self.folder / "data"
+        self.port = port or free_port()
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    @staticmethod
+    def _bin(name: str) -> str:
+        found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+        if not found:
+            raise RuntimeError(f"PostgreSQL's {name} is not installed")
+        return str(found[-1])
+
+    def _run(self, *cmd: str, timeout: float = 120) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        done = subprocess.run(
+            [*prefix, *cmd], capture_output=True, text=True, timeout=timeout, cwd=self.folder
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"{cmd[0]} failed: {done.stderr.strip() or done.stdout.strip()}")
+
+    def init(self) -> PostgresServer:
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres", "postgres")
+        self._run(self._bin("initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust")
+        return self
+
+    def start(self) -> PostgresServer:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        log = str(self.folder / "server.log")  # the server must not hold our pipes open
+        self._run(
+            self._bin("pg_ctl"), "-D", str(self.data), "-l", log, "-o", options, "-w", "start"
+        )
+        return self
+
+    def stop(self, mode: str = "fast") -> None:
+        if (self.data / "postmaster.pid").exists():
+            self._run(self._bin("pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def remove(self) -> None:
+        """Stop the cluster if it runs, and delete its files."""
+        try:
+            self.stop("immediate")
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)

@@ -6,7 +6,7 @@ from celery import shared_task
 from flask import current_app
 from sqlalchemy.exc import OperationalError
 
-from service.broker import DELIVER_TASK, RELAY_TASK
+from service.broker import DELIVER_TASK, RELAY_TASK, queue_backlog
 from service.db import get_session
 from service.notifications import service as notifications
 
@@ -36,6 +36,9 @@ def deliver(self, delivery_id: int) -> bool:
 @shared_task(name=RELAY_TASK)
 def relay_outbox() -> int:
     settings = current_app.config["REFERRAL"]
+    backlog = queue_backlog(current_app.extensions["celery"])
     return len(
-        notifications.relay_overdue(get_session(), grace_seconds=settings.relay_grace_seconds)
+        notifications.relay_overdue(
+            get_session(), grace_seconds=settings.relay_grace_seconds, backlog=backlog
+        )
     )

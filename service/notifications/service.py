@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -246,14 +247,22 @@ def _record_success(session: Session, delivery_id: int, status: DeliveryStatus) 
     return True
 
 
-def relay_overdue(session: Session, *, grace_seconds: float, limit: int = 500) -> list[int]:
+def relay_overdue(
+    session: Session, *, grace_seconds: float, backlog: int | None = 0, limit: int = 500
+) -> list[int]:
     """Re-dispatch deliveries whose nudge was lost; returns their ids.
 
     That is every delivery that should have been attempted ``grace_seconds`` ago: queued ones
     (broker down when they were written), failed ones whose retry never came (the worker holding
     it died) and ones whose attempt's lease expired (the worker was killed mid-send). Each is
-    pushed back by the grace period so a slow worker is not flooded with copies; a copy that
-    does arrive twice is harmless because delivery is idempotent.
+    pushed back by the grace period, so it is re-dispatched at most once per grace period; a
+    copy that does arrive twice is harmless because delivery is idempotent.
+
+    ``backlog``: the messages waiting in the broker's queue (None: unknown, the broker is not
+    reachable). While at least as many messages wait as deliveries are overdue, the workers are
+    behind rather than the nudges lost: nothing is re-dispatched, or every round would add a
+    copy of what is already waiting. Fewer waiting means some nudges were lost: the overdue
+    ones are re-dispatched (which ones were lost is not known; a copy is harmless).
     """
     now = utcnow()
     due = session.exec(
@@ -265,7 +274,19 @@ def relay_overdue(session: Session, *, grace_seconds: float, limit: int = 500) -
         .order_by(Delivery.next_attempt_at)
         .limit(limit)
     ).all()
-    send = nudger()
+    if not due:
+        return []
+    if backlog is None or backlog >= len(due):
+        log.info(
+            "relay: %d deliveries overdue, none re-queued: %s",
+            len(due),
+            "the broker is not reachable"
+            if backlog is None
+            else f"{backlog} messages still wait in the queue (the workers are behind)",
+        )
+        session.rollback()
+        return []
+    reasons = Counter(_overdue_reason(status, attempts) for _id, status, attempts in due)
     for delivery_id, status, attempts in due:
         # Only if no attempt claimed it meanwhile (status and attempts are its version): the
         # relay must never shorten the lease of an attempt under way.
@@ -278,9 +299,22 @@ def relay_overdue(session: Session, *, grace_seconds: float, limit: int = 500) -
             )
             .values(next_attempt_at=now)
         )
-        after_commit(session, lambda d=delivery_id: send(DELIVER_TASK, d))
+        nudge_after_commit(session, DELIVER_TASK, lambda d=delivery_id: d)
     session.commit()
+    log.info(
+        "relay: %d re-queued (%s)",
+        len(due),
+        ", ".join(f"{count} {reason}" for reason, count in sorted(reasons.items())),
+    )
     return [delivery_id for delivery_id, _status, _attempts in due]
+
+
+def _overdue_reason(status: str, attempts: int) -> str:
+    if status == rules.DeliveryStatus.sending:
+        return "whose attempt's lease expired"
+    if status == rules.DeliveryStatus.failed:
+        return "whose retry never came"
+    return "never attempted" if attempts == 0 else "re-queued by hand, not attempted"
 
 
 # --------------------------------------------------------------------------- administrators

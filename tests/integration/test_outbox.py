@@ -100,3 +100,74 @@ def test_a_rolled_back_change_sends_nothing(app, api):
     response = jinniu.file(to="nowhere")
     assert response.status_code == 422
     assert rows(app, Notification) == []
+
+
+def test_a_broker_known_down_is_not_tried_again_for_every_filing(own_database, caplog):
+    """One failed nudge closes the gate: the next filings skip nudging (the relay re-queues
+    their deliveries) instead of each waiting for its own broker timeout."""
+    from service import create_app
+
+    settings = own_database.model_copy(
+        update={
+            "broker_url": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
+            "broker_publish_timeout_seconds": 0.5,
+            "broker_pause_seconds": 60.0,
+        }
+    )
+    app = create_app(settings)
+    app.config.update(TESTING=True)
+    from tests.conftest import Api
+
+    jinniu = Api(app, "jinniu-clerk")
+
+    def queued() -> int:
+        with get_db(app).session() as db:
+            return len(db.exec(select(Delivery).where(Delivery.status == "queued")).all())
+
+    before = queued()
+    with caplog.at_level("INFO", logger="service.broker"):
+        for n in range(5):
+            assert jinniu.file(title=f"经纪人宕机时提交 {n}").status_code == 201
+    tried = [r for r in caplog.records if "not sent" in r.getMessage()]
+    skipped = [r for r in caplog.records if "skipped" in r.getMessage()]
+    assert len(tried) == 1 and len(skipped) == 4
+    assert queued() == before + 5  # every delivery waits for the relay, none lost
+
+
+def test_the_relay_adds_no_copies_while_messages_still_wait_in_the_queue(own_database, caplog):
+    """A worker that is behind is not a lost nudge: with messages waiting in the broker, the
+    relay re-queues nothing and says why; once the queue is empty it re-queues each overdue
+    delivery once per grace period and says how many and for what reason. (A database of its
+    own: no running worker's relay races this one.)"""
+    from datetime import timedelta
+
+    from service import create_app
+    from service.db import utcnow
+    from service.notifications import service as notifications
+    from tests.conftest import Api
+
+    app = create_app(own_database)
+    app.config.update(TESTING=True)
+    case_id = Api(app, "jinniu-clerk").file(title="迟迟未送达").get_json()["id"]
+    with app.app_context(), get_db(app).session() as db:
+        notification = db.exec(select(Notification).where(Notification.case_id == case_id)).one()
+        delivery = db.exec(
+            select(Delivery).where(Delivery.notification_id == notification.id)
+        ).one()
+        # every other pending delivery (the demo data's) is not overdue: only ours is
+        for other in db.exec(select(Delivery).where(Delivery.id != delivery.id)).all():
+            other.next_attempt_at = utcnow()
+            db.add(other)
+        delivery.status, delivery.next_attempt_at = "queued", utcnow() - timedelta(minutes=5)
+        db.add(delivery)
+        db.commit()
+        with caplog.at_level("INFO", logger="service.notifications.service"):
+            assert notifications.relay_overdue(db, grace_seconds=60, backlog=12) == []
+            assert notifications.relay_overdue(db, grace_seconds=60, backlog=None) == []
+            assert notifications.relay_overdue(db, grace_seconds=60, backlog=0) == [delivery.id]
+            # re-queued just now: not again within the grace period
+            assert notifications.relay_overdue(db, grace_seconds=60, backlog=0) == []
+    said = [r.getMessage() for r in caplog.records]
+    assert "12 messages still wait in the queue" in said[0]
+    assert "the broker is not reachable" in said[1]
+    assert said[2] == "relay: 1 re-queued (1 never attempted)"
