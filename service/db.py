@@ -94,7 +94,8 @@ def reserve_ids(session: Session, model: type, count: int) -> None:
         text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
         {"table": f'"{model.__table__.name}"', "n": count},
     ).scalars()
-    transaction_cache(session, "reserved_ids").setdefault(model.__table__.name, []).extend(ids)
+    pool = transaction_cache(session, "reserved_ids").setdefault(model.__table__.name, [])
+    pool[:0] = sorted(ids, reverse=True)  # taken from the end: the lowest id first
 
 
 def take_id(session: Session, model: type) -> int | None:

@@ -187,6 +187,8 @@ def test_a_200_row_batch_with_3_bad_rows_reports_exactly_those_and_files_the_197
     assert len(listed) == 197
     assert {c["receiving_office"] for c in listed} == {"jinniu"}
     assert {c["business_status"] for c in listed} == {"checking"}
+    by_id = [c["number"] for c in sorted(listed, key=lambda c: c["id"])]
+    assert by_id == sorted(by_id)  # ids drawn ahead of time follow the filing order too
     page = client.get(f"/transfers/batches/{batch}").get_data(as_text=True)
     assert len(re.findall(r'<a href="/cases/\d+">', page)) == 197
     # every person once: the same sheet uploaded again refuses every row as open already
