@@ -378,6 +378,7 @@ def test_every_notification_arrives_once_on_every_channel_after_redis_was_down(
         for office in ("shifang", "pengzhou"):
             configure(app, office, duty_email=f"duty@{office}.example.cn", webhook_url=receiver.url)
         worker = Worker(settings, beat=True, log=tmp_path / "worker.log").start()
+        restarted = None  # the redis-server started again after the outage: stopped below
         try:
             jinniu = Api(app, "jinniu-clerk")
             first = jinniu.file(to="shifang", title="宕机前").get_json()["id"]
@@ -390,7 +391,7 @@ def test_every_notification_arrives_once_on_every_channel_after_redis_was_down(
                 response = jinniu.file(to=to, title=f"Redis 宕机时发往{to}")
                 assert response.status_code == 201 and time.monotonic() - started < 10
                 cases.append(response.get_json()["id"])
-            RedisServer(tmp_path, port=redis.port).start()
+            restarted = RedisServer(tmp_path, port=redis.port).start()
 
             events = [event_of(app, case_id) for case_id in cases]
             wait_for(
@@ -405,6 +406,8 @@ def test_every_notification_arrives_once_on_every_channel_after_redis_was_down(
             rows = [deliveries(app, case_id) for case_id in cases]
         finally:
             worker.stop()
+            if restarted is not None:
+                restarted.stop()
 
     assert receiver.requests() == Counter({e: 1 for e in events})
     assert receiver.accepted() == Counter({e: 1 for e in events})
