@@ -78,9 +78,19 @@ def all_offices(session: Session) -> list[Office]:
     return list(cache["all"])
 
 
+def operational_offices(session: Session) -> list[Office]:
+    """The offices that handle cases (not the bureaus above them)."""
+    return [o for o in all_offices(session) if o.kind == "office"]
+
+
+def office_pools(session: Session) -> dict[str, str]:
+    """Pool code by operational office code."""
+    return {o.code: o.pool_code for o in operational_offices(session)}
+
+
 def partner_offices(session: Session, *, office_code: str) -> list[Office]:
     """Offices a case may be sent to: every other operational office."""
-    return [o for o in all_offices(session) if o.kind == "office" and o.code != office_code]
+    return [o for o in operational_offices(session) if o.code != office_code]
 
 
 def get_office(session: Session, code: str) -> Office | None:

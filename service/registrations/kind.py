@@ -34,8 +34,7 @@ PREFILL_MAX = 50
 
 
 def prepare(session: Session, actor: User, data: RegistrationCaseCreate) -> Filing:
-    office_pools = {o.code: o.pool_code for o in offices.all_offices(session) if o.kind == "office"}
-    rules.check_pool(data.pool_code, office_pools=office_pools)
+    rules.check_pool(data.pool_code, office_pools=offices.office_pools(session))
     receiver = offices.require_partner(
         session,
         office_code=data.receiving_office,
@@ -77,7 +76,7 @@ def _prefill(form: RegistrationForm) -> bool:
 
 
 def form_context(form: RegistrationForm, session: Session, actor: User) -> dict:
-    everyone = [o for o in offices.all_offices(session) if o.kind == "office"]
+    everyone = offices.operational_offices(session)
     pools: dict[str, list[str]] = {}
     for office in everyone:
         if office.pool_code:

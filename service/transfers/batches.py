@@ -19,6 +19,7 @@ from service.db import reserve_ids
 from service.errors import N_, DomainError, FieldError, Forbidden, NotFound, ValidationFailed
 from service.identifiers import mask_id
 from service.notifications.models import Notification
+from service.offices import service as offices
 from service.sla.service import local_today
 from service.transfers import batch_file, kind, rules
 from service.transfers.batch_file import BatchFileError, SheetRow
@@ -50,7 +51,7 @@ def check_upload(
     whole (``ValidationFailed`` naming ``file`` or the office)."""
     if actor.role not in kind.KIND.filing_roles:
         raise Forbidden(N_("Your role may not file requests."))
-    pools = kind.office_pools(session)
+    pools = offices.office_pools(session)
     office_errors = rules.office_errors(
         own_office=actor.office_code,
         out_office=transfer_out_office,

@@ -60,10 +60,6 @@ def open_transfer_for(session: Session, id_number: str) -> Case | None:
     return open_transfers_for(session, [id_number]).get(id_number)
 
 
-def office_pools(session: Session) -> dict[str, str]:
-    return {o.code: o.pool_code for o in offices.all_offices(session) if o.kind == "office"}
-
-
 def filing_errors(
     data: TransferCaseCreate, *, own_office: str, pools: dict[str, str], today
 ) -> list[FieldError]:
@@ -88,7 +84,7 @@ def filing_errors(
 
 def prepare(session: Session, actor: User, data: TransferCaseCreate) -> Filing:
     errors = filing_errors(
-        data, own_office=actor.office_code, pools=office_pools(session), today=local_today()
+        data, own_office=actor.office_code, pools=offices.office_pools(session), today=local_today()
     )
     if errors:
         raise ValidationFailed(errors=errors)
@@ -137,7 +133,7 @@ def registration_link(
 
 
 def form_context(form: TransferForm, session: Session, actor: User) -> dict:
-    everyone = [o for o in offices.all_offices(session) if o.kind == "office"]
+    everyone = offices.operational_offices(session)
     form.offer_offices(everyone, own_office=actor.office_code)
     context: dict = {"registration_link": None, "open_case": None}
     if request.method == "GET":

@@ -112,7 +112,7 @@ def _sheet_response(rows: list[list[str]], fmt: str, name: str, *, stem: str) ->
 def _batch_form(db) -> BatchUploadForm:
     form = BatchUploadForm()
     form.offer_offices(
-        [o for o in offices.all_offices(db) if o.kind == "office"],
+        offices.operational_offices(db),
         own_office=current_user.office_code,
     )
     return form
