@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     delivery_max_attempts: int = Field(default=6, ge=1)
     delivery_backoff_base_seconds: float = Field(default=30.0, gt=0)
     delivery_backoff_max_seconds: float = Field(default=3600.0, gt=0)
+    # (The same settings apply to the workers' jobs.) A webhook attempt as a whole, resolving
+    # the host name through reading the answer, ends within webhook_timeout_seconds; the lease
+    # must be at least twice that, so an attempt under way is never taken for a lost one.
     delivery_lease_seconds: float = Field(default=120.0, gt=0)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     # Webhooks never go to loopback, private, link-local or other non-public addresses, unless
@@ -139,6 +142,16 @@ class Settings(BaseSettings):
                 + (f", not {','.join(unknown)}" if unknown else "")
             )
         return ",".join(types)
+
+    @model_validator(mode="after")
+    def _lease_outlasts_an_attempt(self) -> Settings:
+        if self.delivery_lease_seconds < 2 * self.webhook_timeout_seconds:
+            raise ValueError(
+                "REFERRAL_DELIVERY_LEASE_SECONDS must be at least twice "
+                f"REFERRAL_WEBHOOK_TIMEOUT_SECONDS ({self.webhook_timeout_seconds:g} s): an "
+                "attempt still under way would be taken for one whose worker was lost"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

@@ -12,6 +12,7 @@ import time
 from celery import Celery
 from celery.schedules import crontab
 from flask import Flask, current_app
+from kombu import Queue
 from kombu.exceptions import ChannelError
 
 from config import Settings
@@ -19,9 +20,17 @@ from config import Settings
 log = logging.getLogger(__name__)
 
 DELIVER_TASK = "referral.deliver"
+JOB_TASK = "referral.run_job"
 RELAY_TASK = "referral.relay_outbox"
 SWEEP_TASK = "referral.sweep_deadlines"
 DIGEST_TASK = "referral.send_digests"
+
+# Work that stays in the database (jobs, the periodic tasks) and work that waits on the outside
+# world (e-mail, webhooks) have a queue each, so a slow receiver never delays the former. A
+# worker started without ``-Q`` takes both; compose runs a worker pool for each.
+WORK_QUEUE = "celery"
+EXTERNAL_QUEUE = "external"
+QUEUES = (WORK_QUEUE, EXTERNAL_QUEUE)
 
 
 def configure_celery(celery: Celery, settings: Settings) -> Celery:
@@ -54,6 +63,8 @@ def configure_celery(celery: Celery, settings: Settings) -> Celery:
         referral_broker_pause_seconds=settings.broker_pause_seconds,
         broker_connection_retry_on_startup=True,
         result_backend=None,
+        task_default_queue=WORK_QUEUE,
+        task_queues=[Queue(name, routing_key=name) for name in QUEUES],
         task_ignore_result=True,
         task_serializer="json",
         accept_content=["json"],
@@ -116,49 +127,36 @@ def _pause(celery: Celery) -> float:
     return float(celery.conf.get("referral_broker_pause_seconds", 30.0))
 
 
-def nudger(app: Flask | None = None):
-    """A callable that sends a task by name and never raises: the relay covers a lost nudge."""
-    celery: Celery = (app or current_app).extensions["celery"]
-
-    def send(task_name: str, *args: object) -> None:
-        if not _gate(celery).open():
-            return
-        try:
-            celery.send_task(task_name, args=list(args), retry=False)
-        except Exception as exc:  # broker down: the outbox row stays queued for the relay
-            _gate(celery).failed(_pause(celery))
-            log.warning("nudge %s%r not sent: %s", task_name, args, exc)
-
-    return send
-
-
-def nudge_after_commit(session, task_name: str, arg) -> None:
-    """Send ``task_name(arg())`` once the session's transaction commits (``arg`` is called
-    then: a row's id is known by that time). The nudges of one transaction go out together on
-    one broker connection, and a broker that is down costs the first of them only."""
+def nudge_after_commit(session, task_name: str, arg, *, queue: str = WORK_QUEUE) -> None:
+    """Send ``task_name(arg())`` to ``queue`` once the session's transaction commits (``arg``
+    is called then: a row's id is known by that time). The nudges of one transaction go out
+    together on one broker connection, and a broker that is down costs the first of them only."""
     from service.db import after_commit, transaction_cache
 
-    queued = transaction_cache(session, "nudges").setdefault(task_name, [])
-    if not queued:
+    nudges = transaction_cache(session, "nudges")
+    if not nudges:
         celery: Celery = current_app.extensions["celery"]
-        after_commit(session, lambda: _send_all(celery, task_name, queued))
-    queued.append(arg)
+        after_commit(session, lambda: _send_all(celery, nudges))
+    nudges.setdefault((task_name, queue), []).append(arg)
 
 
-def _send_all(celery: Celery, task_name: str, args: list) -> None:
+def _send_all(celery: Celery, nudges: dict[tuple[str, str], list]) -> None:
+    count = sum(len(args) for args in nudges.values())
     if not _gate(celery).open():
-        log.info("%d nudges %s skipped: the broker was down moments ago", len(args), task_name)
+        log.info("%d nudges skipped: the broker was down moments ago", count)
         return
     try:
         with celery.producer_or_acquire() as producer:
-            for arg in args:
-                celery.send_task(task_name, args=[arg()], retry=False, producer=producer)
+            for (task_name, queue), args in nudges.items():
+                for arg in args:
+                    celery.send_task(
+                        task_name, args=[arg()], queue=queue, retry=False, producer=producer
+                    )
     except Exception as exc:  # broker down: the outbox rows stay queued for the relay
         _gate(celery).failed(_pause(celery))
         log.warning(
-            "%d nudges %s not sent (the relay will re-queue them; no nudge for %.0f s): %s",
-            len(args),
-            task_name,
+            "%d nudges not sent (the relay will re-queue them; no nudge for %.0f s): %s",
+            count,
             _pause(celery),
             exc,
         )
@@ -176,15 +174,19 @@ def broker_reachable(app: Flask) -> bool:
     return True
 
 
-def queue_backlog(celery: Celery, queue: str = "celery") -> int | None:
-    """How many messages wait in ``queue`` (None: the broker is not reachable)."""
+def queue_backlog(celery: Celery, queues: tuple[str, ...] = QUEUES) -> int | None:
+    """How many messages wait in the queues together (None: the broker is not reachable)."""
     try:
         with celery.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
-            try:
-                return conn.default_channel.queue_declare(queue=queue, passive=True).message_count
-            except ChannelError:  # Redis keeps no empty list: a queue never filled, or drained
-                return 0
+            total = 0
+            for queue in queues:
+                try:
+                    channel = conn.default_channel
+                    total += channel.queue_declare(queue=queue, passive=True).message_count
+                except ChannelError:  # Redis keeps no empty list: never filled, or drained
+                    pass
+            return total
     except Exception as exc:
-        log.warning("queue %s not readable: %s", queue, exc)
+        log.warning("queues %s not readable: %s", ", ".join(queues), exc)
         return None

@@ -10,6 +10,7 @@ from service.calendar.models import CalendarOverride
 from service.cases.models import Case, CaseCounter, CaseEvent, CaseParty
 from service.notifications.models import Delivery, Notification, WebhookEndpoint
 from service.offices.models import Agreement, Office
+from service.outbox.models import Job
 from service.registrations.models import RegistrationCase
 from service.retirees.models import RetireeCase
 from service.sla.models import AckAlert, CaseClock, ClockAlert, ClockExtension
@@ -33,6 +34,7 @@ __all__ = [
     "ClockExtension",
     "Delivery",
     "IdempotencyRecord",
+    "Job",
     "Notification",
     "Office",
     "RetireeCase",

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from config import Settings
-from tests.support import PASSWORD, Worker
+from tests.support import PASSWORD, RedisServer, Worker
 
 PG_URL = os.environ.get(
     "REFERRAL_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/referral_test"
@@ -139,6 +139,7 @@ CASE_TABLES = (
     "idempotencyrecord",
     "delivery",
     "notification",
+    "job",
     "caseevent",
     "caseparty",
     "casecounter",
@@ -164,6 +165,34 @@ def app(pg_database: Settings):
         conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in CASE_TABLES) + " CASCADE")
     yield app
     engine.dispose()
+
+
+@pytest.fixture
+def redis(tmp_path):
+    """A redis-server of the test's own: its nudges reach only its own workers."""
+    server = RedisServer(tmp_path).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def stack(own_database, redis):
+    """Settings for the test's own database and redis-server, with fast retries and leases."""
+    return own_database.model_copy(
+        update={
+            "broker_url": redis.url,
+            "redis_url": redis.url,
+            "broker_publish_timeout_seconds": 0.5,
+            "relay_interval_seconds": 1.0,
+            "relay_grace_seconds": 1.0,
+            "delivery_backoff_base_seconds": 0.3,
+            "delivery_backoff_max_seconds": 1.0,
+            "delivery_lease_seconds": 10.0,
+            "webhook_timeout_seconds": 5.0,
+            # The receivers below run on this machine: an administrator's explicit choice.
+            "webhook_allowed_networks": "127.0.0.0/8",
+        }
+    )
 
 
 @pytest.fixture(scope="session")

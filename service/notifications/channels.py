@@ -1,11 +1,12 @@
 """Notification channels behind one small interface: the in-app inbox, e-mail over SMTP and
-signed webhooks. ``deliver`` in ``service.py`` claims a delivery, asks its channel to do the
-work and records the outcome; a channel only knows how to reach the recipient office.
+signed webhooks. The outbox engine (``service.outbox.engine``) claims a delivery, asks its
+channel to do the work and records the outcome; a channel only knows how to reach the
+recipient office.
 
 Guarantees differ by what a channel can put in a transaction:
 
 - The **inbox** is exactly once: its effect is the notification row itself, written in the same
-  transaction that marks the delivery delivered.
+  transaction that marks the delivery delivered (the transaction of the change itself).
 - **E-mail and webhooks** are *at least once with a stable id*. They leave the database, so the
   attempt is claimed (status ``sending`` with a lease) and committed before the network call and
   recorded after it. A worker killed between the receiver accepting the message and that record
@@ -20,14 +21,17 @@ import json
 import smtplib
 import socket
 import ssl
+import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate
-from typing import ClassVar
+from typing import Any, ClassVar
 
+import httpcore
 import httpx
 from flask import current_app
 from flask_babel import force_locale
@@ -46,15 +50,16 @@ from service.notifications.rules import (
     webhook_signature,
 )
 from service.offices.models import Office
+from service.outbox import engine
 
 USER_AGENT = "referral-webhook/1"
 
 
-class ChannelError(Exception):
+class ChannelError(engine.Failure):
     """An attempt failed; it is retried with backoff until the attempts run out."""
 
 
-class PermanentFailure(ChannelError):
+class PermanentFailure(ChannelError, engine.Permanent):
     """Retrying cannot help (the office no longer has an address or endpoint): dead-lettered."""
 
 
@@ -294,7 +299,11 @@ class WebhookChannel(ExternalChannel):
         )
 
     def send(self, outgoing: object, *, attempt: int) -> DeliveryStatus:
+        """POST it; the attempt as a whole (resolving the name, connecting, TLS, sending,
+        waiting for and reading the answer) ends within ``webhook_timeout_seconds``, so it
+        always ends well inside its lease (the settings see to that)."""
         assert isinstance(outgoing, WebhookRequest)
+        deadline = Deadline(self.settings.webhook_timeout_seconds)
         timestamp = str(int(time.time()))
         headers = {
             "Content-Type": "application/json; charset=utf-8",
@@ -306,18 +315,31 @@ class WebhookChannel(ExternalChannel):
             "X-Referral-Signature": webhook_signature(outgoing.secret, timestamp, outgoing.body),
         }
         try:
-            url, extensions = self.pinned(httpx.URL(outgoing.url), headers)
-            with httpx.Client(timeout=self.settings.webhook_timeout_seconds) as client:
-                response = client.post(
-                    url, content=outgoing.body, headers=headers, extensions=extensions
+            url, extensions = self.pinned(httpx.URL(outgoing.url), headers, deadline)
+            with httpcore.ConnectionPool(
+                ssl_context=ssl.create_default_context(),
+                network_backend=BoundedBackend(deadline),
+                max_connections=1,
+            ) as pool:
+                response = pool.request(
+                    "POST",
+                    str(url),
+                    headers=headers,
+                    content=outgoing.body,
+                    extensions={**extensions, "timeout": deadline.timeouts()},
                 )
-        except httpx.HTTPError as exc:
+        except HTTP_ERRORS as exc:
+            if deadline.over():  # a step given only the rest of the time ran out of it
+                raise ChannelError(f"webhook: {deadline.exceeded()}") from exc
             raise ChannelError(f"webhook: {type(exc).__name__}: {exc}") from exc
-        if not response.is_success:
-            raise ChannelError(f"webhook: HTTP {response.status_code} {response.text[:200]}")
+        if not 200 <= response.status < 300:
+            text = response.content[:200].decode("utf-8", errors="replace")
+            raise ChannelError(f"webhook: HTTP {response.status} {text}")
         return DeliveryStatus.delivered
 
-    def pinned(self, url: httpx.URL, headers: dict[str, str]) -> tuple[httpx.URL, dict]:
+    def pinned(
+        self, url: httpx.URL, headers: dict[str, str], deadline: Deadline
+    ) -> tuple[httpx.URL, dict]:
         """The URL with its host name replaced by the address it resolves to now, once that
         address is checked; the name stays in the Host header and, over TLS, in SNI and the
         certificate check. So a name that resolved to a public address when the endpoint was
@@ -326,7 +348,9 @@ class WebhookChannel(ExternalChannel):
         host = url.raw_host.decode("ascii")
         port = url.port or (443 if url.scheme == "https" else 80)
         try:
-            addresses = resolve_host(host, port)
+            addresses = deadline.call(resolve_host, host, port)
+        except TimeoutError as exc:
+            raise ChannelError(f"webhook: cannot resolve {host} in time: {exc}") from exc
         except OSError as exc:
             raise ChannelError(f"webhook: cannot resolve {host}: {exc}") from exc
         refused = refused_addresses(addresses, self.settings)
@@ -338,6 +362,122 @@ class WebhookChannel(ExternalChannel):
         headers["Host"] = url.netloc.decode("ascii")
         extensions = {"sni_hostname": host} if url.scheme == "https" else {}
         return url.copy_with(host=addresses[0].partition("%")[0]), extensions
+
+
+# --------------------------------------------------------------------------- bounded attempts
+
+HTTP_ERRORS = (
+    httpcore.TimeoutException,
+    httpcore.NetworkError,
+    httpcore.ProtocolError,
+    httpcore.UnsupportedProtocol,
+    OSError,
+)
+
+
+class Deadline:
+    """The end of one attempt: every step gets only the time that is left of it."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.ends = time.monotonic() + seconds
+
+    def left(self, timeout: float | None = None, *, error: type[Exception]) -> float:
+        """The time a step may take: what is left, or its own ``timeout`` if that is shorter;
+        ``error`` once nothing is left."""
+        left = self.ends - time.monotonic()
+        if left <= 0:
+            raise error(self.exceeded())
+        return left if timeout is None else min(timeout, left)
+
+    def over(self) -> bool:
+        return time.monotonic() >= self.ends
+
+    def exceeded(self) -> str:
+        return f"the attempt took longer than {self.seconds:g} s as a whole"
+
+    def timeouts(self) -> dict[str, float]:
+        left = self.left(error=httpcore.ConnectTimeout)
+        return {"connect": left, "read": left, "write": left, "pool": left}
+
+    def call(self, function: Callable[..., Any], *args: object) -> Any:
+        """``function(*args)`` in a thread of its own, given up (TimeoutError) when the time is
+        up: for a call that takes no timeout, such as resolving a host name. It only reads, so
+        a call left behind does no harm."""
+        done: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                done["value"] = function(*args)
+            except BaseException as exc:  # handed to the caller
+                done["error"] = exc
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        thread.join(self.left(error=TimeoutError))
+        if thread.is_alive():
+            raise TimeoutError(f"no answer within {self.seconds:g} s")
+        if "error" in done:
+            raise done["error"]
+        return done["value"]
+
+
+class BoundedStream(httpcore.NetworkStream):
+    """A connection whose every read and write ends by the deadline."""
+
+    def __init__(self, stream: httpcore.NetworkStream, deadline: Deadline) -> None:
+        self.stream, self.deadline = stream, deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self.stream.read(max_bytes, self.deadline.left(timeout, error=httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.stream.write(buffer, self.deadline.left(timeout, error=httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self.stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        left = self.deadline.left(timeout, error=httpcore.ConnectTimeout)
+        return BoundedStream(
+            self.stream.start_tls(ssl_context, server_hostname, left), self.deadline
+        )
+
+    def get_extra_info(self, info: str) -> Any:
+        return self.stream.get_extra_info(info)
+
+
+class BoundedBackend(httpcore.NetworkBackend):
+    """httpcore's own sockets, each step bounded by what is left of the deadline: a receiver
+    that answers a byte at a time cannot keep the attempt going past it."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        self.backend, self.deadline = httpcore.SyncBackend(), deadline
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        left = self.deadline.left(timeout, error=httpcore.ConnectTimeout)
+        stream = self.backend.connect_tcp(host, port, left, local_address, socket_options)
+        return BoundedStream(stream, self.deadline)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.NetworkStream:  # pragma: no cover - webhooks go over TCP
+        raise httpcore.UnsupportedProtocol("webhooks go over TCP")
+
+    def sleep(self, seconds: float) -> None:  # pragma: no cover - no retries configured
+        time.sleep(self.deadline.left(seconds, error=httpcore.PoolTimeout))
 
 
 def registry(settings: Settings) -> dict[str, Channel]:

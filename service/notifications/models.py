@@ -11,6 +11,7 @@ from sqlalchemy.orm import relationship
 from sqlmodel import Field, Relationship, SQLModel
 
 from service.db import utcnow
+from service.outbox.models import OutboxRow
 
 
 class Notification(SQLModel, table=True):
@@ -34,7 +35,7 @@ class Notification(SQLModel, table=True):
     acknowledged_by: int | None = Field(default=None, foreign_key="user.id")
 
 
-class Delivery(SQLModel, table=True):
+class Delivery(OutboxRow, table=True):
     """One per notification and channel: re-dispatching never delivers twice.
 
     ``status`` follows ``rules.DeliveryStatus``. ``next_attempt_at`` is the earliest time a
@@ -49,12 +50,6 @@ class Delivery(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     notification_id: int = Field(foreign_key="notification.id")
     channel: str = Field(max_length=16)  # inbox, email, webhook
-    status: str = Field(default="queued", max_length=16)
-    attempts: int = 0
-    last_error: str = Field(default="", max_length=1000)
-    created_at: datetime = Field(default_factory=utcnow)
-    next_attempt_at: datetime = Field(default_factory=utcnow)
-    last_attempt_at: datetime | None = None
     delivered_at: datetime | None = None
     # Tells the unit of work that a notification is written before its deliveries when both
     # wait for the same flush.

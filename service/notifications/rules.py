@@ -7,10 +7,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-import random
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
+
+from service.outbox import rules as outbox_rules
 
 
 class DeliveryStatus(StrEnum):
@@ -30,34 +31,17 @@ PENDING = (DeliveryStatus.queued, DeliveryStatus.failed, DeliveryStatus.sending)
 
 
 def may_attempt(status: str, next_attempt_at: datetime, now: datetime) -> bool:
-    """Whether a dispatch that finds the delivery in this state should attempt it now.
-
-    A queued delivery always; a failed one once its backoff is over (a dispatch while a retry is
-    pending does nothing); one being sent only once its lease has expired, i.e. the worker that
-    held it is presumed dead (a duplicate dispatch during the lease does nothing).
-    """
-    if status == DeliveryStatus.queued:
-        return True
-    if status in (DeliveryStatus.failed, DeliveryStatus.sending):
-        return next_attempt_at <= now
-    return False
+    """Whether a dispatch that finds the delivery in this state should attempt it now
+    (``service.outbox.rules.may_attempt``; the lease is held while ``sending``)."""
+    return outbox_rules.may_attempt(status, next_attempt_at, now, leased=DeliveryStatus.sending)
 
 
 def status_after_failure(attempts: int, max_attempts: int) -> DeliveryStatus:
     """The last allowed attempt failed → dead-lettered; otherwise it is retried later."""
-    return DeliveryStatus.dead if attempts >= max_attempts else DeliveryStatus.failed
+    return DeliveryStatus(outbox_rules.status_after_failure(attempts, max_attempts))
 
 
-def backoff_seconds(
-    attempt: int, *, base: float, cap: float, rand: Callable[[], float] = random.random
-) -> float:
-    """Seconds to wait after failed attempt number ``attempt`` (1-based): exponential backoff
-    with full jitter, uniform in [0, min(cap, base · 2^(attempt−1))], so receivers that came back
-    are not hit by every sender at the same moment."""
-    if attempt < 1:
-        raise ValueError("attempt counts from 1")
-    ceiling = min(cap, base * 2.0 ** min(attempt - 1, 60))
-    return ceiling * rand()
+backoff_seconds = outbox_rules.backoff_seconds
 
 
 def event_id(notification_id: int) -> str:

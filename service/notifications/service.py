@@ -1,32 +1,31 @@
-"""Outbox and inbox: notifications are written with the change that causes them and delivered
-by the workers on every channel that reaches the recipient office (``channels.py``), at most once
-per channel however often they are dispatched; failed attempts are retried with backoff and
-dead-lettered after the last one. Also the senders' receipts and the administrators' view."""
+"""Outbox and inbox: notifications are written with the change that causes them, in the inbox
+at once, and delivered by the workers on every other channel that reaches the recipient office
+(``channels.py``), at most once per channel however often they are dispatched; failed attempts
+are retried with backoff and dead-lettered after the last one (``service.outbox.engine``). Also
+the senders' receipts and the administrators' view."""
 
 from __future__ import annotations
 
 import logging
 import re
-from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app, has_app_context
-from sqlalchemy import func, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from config import Settings, get_settings
 from service.accounts.models import Role, User
 from service.audit import service as audit
-from service.broker import DELIVER_TASK, nudge_after_commit, nudger
-from service.db import after_commit, take_id, utcnow
+from service.broker import DELIVER_TASK, EXTERNAL_QUEUE, WORK_QUEUE
+from service.db import take_id, utcnow
 from service.errors import N_, FieldError, NotFound, ValidationFailed
 from service.notifications import channels, rules
 from service.notifications.models import Delivery, Notification, WebhookEndpoint
 from service.notifications.rules import DeliveryStatus
 from service.offices.models import Office
+from service.outbox import engine
 from service.validation import is_email
 
 log = logging.getLogger(__name__)
@@ -50,8 +49,12 @@ def enqueue(
     only_channels: tuple[str, ...] | None = None,
 ) -> Notification:
     """Write a notification and one delivery per channel that reaches the recipient office
-    (the inbox always, unless ``only_channels`` names the channels to use); they are nudged
-    once the transaction commits."""
+    (the inbox always, unless ``only_channels`` names the channels to use).
+
+    The inbox is delivered at once, in the caller's transaction: the item is in the partner's
+    inbox the moment the change commits, whatever the workers are doing. The other channels
+    are nudged once the transaction commits."""
+    now = utcnow()
     notification = Notification(
         case_id=case_id,
         event=event,
@@ -65,256 +68,88 @@ def enqueue(
     session.add(notification)
     if notification.id is None:
         session.flush()
-    deliveries = [
-        Delivery(notification_id=notification.id, channel=channel.name)
-        for channel in channels.registry(_settings()).values()
-        if (only_channels is None or channel.name in only_channels)
-        and channel.applies(session, notification)
-    ]
+    deliveries = []
+    for channel in channels.registry(_settings()).values():
+        if only_channels is not None and channel.name not in only_channels:
+            continue
+        if not channel.applies(session, notification):
+            continue
+        delivery = Delivery(notification_id=notification.id, channel=channel.name)
+        if isinstance(channel, channels.TransactionalChannel):
+            delivery.attempts, delivery.last_attempt_at = 1, now
+            engine.mark_done(DELIVERIES, delivery, channel.deliver(session, notification), now)
+        else:
+            DELIVERIES.nudge(session, delivery)
+        deliveries.append(delivery)
     session.add_all(deliveries)  # written with the transaction's next flush
-    for delivery in deliveries:
-        nudge_after_commit(session, DELIVER_TASK, lambda d=delivery: d.id)
     return notification
 
 
-class DeliveryFailed(Exception):
-    """An attempt failed and was recorded. ``retry_in``: seconds until the next attempt is due;
-    None when there is none to schedule (dead-lettered, or another attempt took over)."""
+class _InTransaction(engine.InTransaction):
+    def __init__(self, channel: channels.TransactionalChannel, notification: Notification):
+        self.channel, self.notification = channel, notification
 
-    def __init__(self, delivery_id: int, attempt: int, error: str, retry_in: float | None):
-        super().__init__(delivery_id, attempt, error, retry_in)  # picklable as it is
-        self.delivery_id = delivery_id
-        self.attempt = attempt
-        self.error = error
-        self.retry_in = retry_in
-
-    def __str__(self) -> str:
-        return f"delivery {self.delivery_id} attempt {self.attempt}: {self.error}"
+    def run(self, session: Session, row: Delivery) -> str:
+        return self.channel.deliver(session, self.notification)
 
 
-def _locked(session: Session, delivery_id: int) -> Delivery | None:
-    # The row lock serialises concurrent dispatches of one delivery (SQLite: BEGIN IMMEDIATE).
-    return session.exec(
-        select(Delivery).where(Delivery.id == delivery_id).with_for_update()
-    ).one_or_none()
+class _External(engine.External):
+    def __init__(self, channel: channels.ExternalChannel, notification: Notification):
+        self.channel, self.notification = channel, notification
+
+    def prepare(self, session: Session, row: Delivery) -> object:
+        return self.channel.prepare(session, self.notification)
+
+    def send(self, outgoing: object, *, attempt: int) -> str:
+        return self.channel.send(outgoing, attempt=attempt)
+
+
+def _work(session: Session, delivery: Delivery) -> engine.Work:
+    channel = channels.registry(_settings()).get(delivery.channel)
+    if channel is None:
+        raise channels.PermanentFailure(f"unknown channel {delivery.channel!r}")
+    notification = session.get(Notification, delivery.notification_id)
+    if isinstance(channel, channels.TransactionalChannel):
+        return _InTransaction(channel, notification)
+    assert isinstance(channel, channels.ExternalChannel)
+    return _External(channel, notification)
+
+
+def _queue(delivery: Delivery) -> str:
+    return WORK_QUEUE if delivery.channel == channels.InboxChannel.name else EXTERNAL_QUEUE
+
+
+# A notification's deliveries are the outbox of the channels (``service.outbox.engine``): the
+# inbox is exactly once (its effect is the notification row itself); e-mail and webhooks are at
+# least once with a stable id (``channels``).
+DELIVERIES = engine.Outbox(
+    name="deliveries",
+    model=Delivery,
+    task=DELIVER_TASK,
+    leased=DeliveryStatus.sending,
+    done=rules.DONE,
+    done_field="delivered_at",
+    work=_work,
+    queue=_queue,
+    label=lambda delivery: f"{delivery.id} ({delivery.channel})",
+)
+
+DeliveryFailed = engine.AttemptFailed
 
 
 def deliver(session: Session, *, delivery_id: int) -> bool:
-    """Attempt one delivery. True when this call delivered it; False when there was nothing to
-    do: already delivered or dead-lettered, a retry not yet due, or another attempt holding its
-    lease. A failed attempt is recorded and raises ``DeliveryFailed``.
-
-    The inbox is delivered inside the locked transaction, exactly once. E-mail and webhooks are
-    at least once with a stable id (see ``channels``): the attempt is claimed (``sending``, with a
-    lease of ``delivery_lease_seconds``) and committed, sent without a lock, then recorded. A
-    worker killed mid-send leaves the claim behind; after the lease the relay dispatches it
-    again, and the attempt that finds the lease expired sends it once more.
-    """
-    settings = _settings()
-    now = utcnow()
-    delivery = _locked(session, delivery_id)
-    if delivery is None or not rules.may_attempt(delivery.status, delivery.next_attempt_at, now):
-        session.rollback()
-        return False
-    if (
-        delivery.status == DeliveryStatus.sending
-        and delivery.attempts >= settings.delivery_max_attempts
-    ):
-        _dead(delivery, "the worker was lost during the last attempt", now)
-        session.commit()
-        return False
-    channel = channels.registry(settings).get(delivery.channel)
-    notification = session.get(Notification, delivery.notification_id)
-    delivery.attempts += 1
-    delivery.last_attempt_at = now
-    attempt = delivery.attempts
-    try:
-        if channel is None:
-            raise channels.PermanentFailure(f"unknown channel {delivery.channel!r}")
-        if isinstance(channel, channels.TransactionalChannel):
-            _succeeded(delivery, channel.deliver(session, notification), now)
-            session.commit()
-            return True
-        assert isinstance(channel, channels.ExternalChannel)
-        outgoing = channel.prepare(session, notification)
-    except channels.ChannelError as exc:
-        failure = _failed(delivery, str(exc), settings, now, permanent=_permanent(exc))
-        session.commit()
-        raise failure from exc
-    except SQLAlchemyError:
-        raise  # the database itself: the task retries, the relay is the backstop
-    except Exception as exc:  # a defect or bad data: a failed attempt, not an endless loop
-        session.rollback()
-        raise _record_unclaimed_failure(session, delivery_id, _describe(exc)) from exc
-    delivery.status = DeliveryStatus.sending
-    delivery.next_attempt_at = now + timedelta(seconds=settings.delivery_lease_seconds)
-    session.commit()
-
-    try:
-        status = channel.send(outgoing, attempt=attempt)
-    except Exception as exc:  # whatever went wrong out there, it is this attempt's failure
-        raise _record_failure(
-            session, delivery_id, attempt, _describe(exc), _permanent(exc)
-        ) from exc
-    return _record_success(session, delivery_id, status)
-
-
-def _permanent(exc: BaseException) -> bool:
-    return isinstance(exc, channels.PermanentFailure)
-
-
-def _describe(exc: BaseException) -> str:
-    return str(exc) if isinstance(exc, channels.ChannelError) else f"{type(exc).__name__}: {exc}"
-
-
-def _record_unclaimed_failure(session: Session, delivery_id: int, error: str) -> DeliveryFailed:
-    """Record an attempt that failed before it was claimed (its transaction rolled back)."""
-    now = utcnow()
-    delivery = _locked(session, delivery_id)
-    if delivery is None or not rules.may_attempt(delivery.status, delivery.next_attempt_at, now):
-        session.rollback()
-        return DeliveryFailed(delivery_id, 0, error, None)
-    delivery.attempts += 1
-    delivery.last_attempt_at = now
-    failure = _failed(delivery, error, _settings(), now)
-    session.commit()
-    return failure
-
-
-def _succeeded(delivery: Delivery, status: DeliveryStatus, now) -> None:
-    delivery.status = status
-    delivery.delivered_at = now
-    delivery.last_error = ""
-
-
-def _dead(delivery: Delivery, error: str, now) -> None:
-    delivery.status = DeliveryStatus.dead
-    delivery.last_error = error[:1000]
-    delivery.next_attempt_at = now
-    log.error("delivery %s (%s) dead-lettered: %s", delivery.id, delivery.channel, error)
-
-
-def _failed(
-    delivery: Delivery, error: str, settings: Settings, now, *, permanent: bool = False
-) -> DeliveryFailed:
-    """Record a failed attempt on the (locked) row: retried after a backoff, or dead."""
-    attempts = settings.delivery_max_attempts if permanent else delivery.attempts
-    if rules.status_after_failure(attempts, settings.delivery_max_attempts) == DeliveryStatus.dead:
-        _dead(delivery, error, now)
-        return DeliveryFailed(delivery.id, delivery.attempts, error, None)
-    wait = rules.backoff_seconds(
-        delivery.attempts,
-        base=settings.delivery_backoff_base_seconds,
-        cap=settings.delivery_backoff_max_seconds,
-    )
-    delivery.status = DeliveryStatus.failed
-    delivery.last_error = error[:1000]
-    delivery.next_attempt_at = now + timedelta(seconds=wait)
-    log.warning(
-        "delivery %s (%s) attempt %s failed, next in %.1fs: %s",
-        delivery.id,
-        delivery.channel,
-        delivery.attempts,
-        wait,
-        error,
-    )
-    return DeliveryFailed(delivery.id, delivery.attempts, error, wait)
-
-
-def _record_failure(
-    session: Session, delivery_id: int, attempt: int, error: str, permanent: bool
-) -> DeliveryFailed:
-    delivery = _locked(session, delivery_id)
-    if (
-        delivery is None
-        or delivery.status != DeliveryStatus.sending
-        or delivery.attempts != attempt
-    ):  # re-queued by an administrator or taken over after the lease: that attempt decides
-        session.rollback()
-        return DeliveryFailed(delivery_id, attempt, error, None)
-    failure = _failed(delivery, error, _settings(), utcnow(), permanent=permanent)
-    session.commit()
-    return failure
-
-
-def _record_success(session: Session, delivery_id: int, status: DeliveryStatus) -> bool:
-    delivery = _locked(session, delivery_id)
-    if delivery is None or delivery.status in rules.DONE:
-        session.rollback()
-        return False
-    _succeeded(delivery, status, utcnow())
-    session.commit()
-    return True
+    """Attempt one delivery (``engine.attempt``): True when this call delivered it; False when
+    there was nothing to do. A failed attempt is recorded and raises ``DeliveryFailed``."""
+    return engine.attempt(session, DELIVERIES, delivery_id)
 
 
 def relay_overdue(
     session: Session, *, grace_seconds: float, backlog: int | None = 0, limit: int = 500
 ) -> list[int]:
-    """Re-dispatch deliveries whose nudge was lost; returns their ids.
-
-    That is every delivery that should have been attempted ``grace_seconds`` ago: queued ones
-    (broker down when they were written), failed ones whose retry never came (the worker holding
-    it died) and ones whose attempt's lease expired (the worker was killed mid-send). Each is
-    pushed back by the grace period, so it is re-dispatched at most once per grace period; a
-    copy that does arrive twice is harmless because delivery is idempotent.
-
-    ``backlog``: the messages waiting in the broker's queue (None: unknown, the broker is not
-    reachable). While at least as many messages wait as deliveries are overdue, the workers are
-    behind rather than the nudges lost: nothing is re-dispatched, or every round would add a
-    copy of what is already waiting. Fewer waiting means some nudges were lost: the overdue
-    ones are re-dispatched (which ones were lost is not known; a copy is harmless).
-    """
-    now = utcnow()
-    due = session.exec(
-        select(Delivery.id, Delivery.status, Delivery.attempts)
-        .where(
-            Delivery.status.in_(rules.PENDING),
-            Delivery.next_attempt_at <= now - timedelta(seconds=grace_seconds),
-        )
-        .order_by(Delivery.next_attempt_at)
-        .limit(limit)
-    ).all()
-    if not due:
-        return []
-    if backlog is None or backlog >= len(due):
-        log.info(
-            "relay: %d deliveries overdue, none re-queued: %s",
-            len(due),
-            "the broker is not reachable"
-            if backlog is None
-            else f"{backlog} messages still wait in the queue (the workers are behind)",
-        )
-        session.rollback()
-        return []
-    reasons = Counter(_overdue_reason(status, attempts) for _id, status, attempts in due)
-    for delivery_id, status, attempts in due:
-        # Only if no attempt claimed it meanwhile (status and attempts are its version): the
-        # relay must never shorten the lease of an attempt under way.
-        session.exec(
-            update(Delivery)
-            .where(
-                Delivery.id == delivery_id,
-                Delivery.status == status,
-                Delivery.attempts == attempts,
-            )
-            .values(next_attempt_at=now)
-        )
-        nudge_after_commit(session, DELIVER_TASK, lambda d=delivery_id: d)
-    session.commit()
-    log.info(
-        "relay: %d re-queued (%s)",
-        len(due),
-        ", ".join(f"{count} {reason}" for reason, count in sorted(reasons.items())),
+    """Re-dispatch deliveries whose nudge was lost (``engine.relay``); returns their ids."""
+    return engine.relay(
+        session, DELIVERIES, grace_seconds=grace_seconds, backlog=backlog, limit=limit
     )
-    return [delivery_id for delivery_id, _status, _attempts in due]
-
-
-def _overdue_reason(status: str, attempts: int) -> str:
-    if status == rules.DeliveryStatus.sending:
-        return "whose attempt's lease expired"
-    if status == rules.DeliveryStatus.failed:
-        return "whose retry never came"
-    return "never attempted" if attempts == 0 else "re-queued by hand, not attempted"
 
 
 # --------------------------------------------------------------------------- administrators
@@ -350,7 +185,7 @@ def retry_delivery(session: Session, *, actor: User, delivery_id: int, ip: str =
     """Re-queue a failed or dead delivery with a fresh set of attempts. It is the same
     notification, so a retried webhook carries the same event id."""
     _require_admin(actor)
-    delivery = _locked(session, delivery_id)
+    delivery = engine.locked(session, DELIVERIES, delivery_id)
     if delivery is None or delivery.status not in rules.NEEDS_ATTENTION:
         session.rollback()
         raise NotFound(N_("This delivery is not waiting for a retry."))
@@ -366,12 +201,7 @@ def retry_delivery(session: Session, *, actor: User, delivery_id: int, ip: str =
         previous_attempts=delivery.attempts,
         last_error=delivery.last_error,
     )
-    delivery.status = DeliveryStatus.queued
-    delivery.attempts = 0
-    delivery.next_attempt_at = utcnow()
-    session.add(delivery)
-    send = nudger()
-    after_commit(session, lambda d=delivery.id: send(DELIVER_TASK, d))
+    engine.requeue(session, DELIVERIES, delivery)
     session.commit()
     return delivery
 

@@ -25,6 +25,7 @@ from service.notifications import service as notifications
 from service.notifications.models import Notification
 from service.offices import service as offices
 from service.offices.models import Office
+from service.outbox import jobs
 from service.sla import rules
 from service.sla.models import AckAlert, CaseClock, ClockAlert, ClockExtension
 from service.sla.rules import ACTIVE, Approver, ClockStatus, ExtensionStatus
@@ -364,96 +365,105 @@ def sweep_acknowledgements(session: Session, *, today: date) -> dict[str, int]:
     return counts
 
 
+DIGEST_JOB = "digest"
+
+
 def send_digests(session: Session, *, today: date | None = None, window: int = 2) -> int:
     """The morning e-mail of each office on working days: new requests since the last working
-    day, steps due soon, steps overdue. Once per office and day; e-mail only."""
+    day, steps due soon, steps overdue. One digest job per office and day, written however
+    often this runs (its key says office and day); the worker writes the e-mail. Returns the
+    number of jobs written now."""
     today = today or local_today()
-    lookup = calendar.lookup(session)
-    if not is_working_day(today, lookup):
+    if not is_working_day(today, calendar.lookup(session)):
         return 0
-    since = end_of_day(_previous_working_day(today, lookup))
-    sent = 0
-    for office in session.exec(select(Office).where(Office.kind == "office").order_by(Office.code)):
-        title = in_working_language(
-            N_("Daily reminder %(day)s: %(office)s"), day=today.isoformat(), office=office.name
-        )
-        if session.exec(
-            select(Notification).where(
-                Notification.event == "digest",
-                Notification.recipient_office == office.code,
-                Notification.title == title,
-            )
-        ).first():
-            continue
-        new = list(
-            session.exec(
-                select(Case)
-                .where(Case.receiving_office == office.code, Case.created_at > since)
-                .order_by(Case.id)
-            )
-        )
-        soon, late = [], []
-        for clock in session.exec(
-            select(CaseClock).where(
-                CaseClock.owing_office == office.code, CaseClock.status == ClockStatus.running
-            )
-        ):
-            remaining = rules.remaining_days(clock.due_on, today, clock.unit, lookup)
-            if remaining < 0:
-                late.append((clock, remaining))
-            elif remaining <= window:
-                soon.append((clock, remaining))
-        if not (new or soon or late):
-            continue
-        lines = [
-            in_working_language(
-                N_("%(new)s received, %(soon)s due soon, %(late)s overdue."),
-                new=len(new),
-                soon=len(soon),
-                late=len(late),
-            ),
-            "",
-        ]
-        lines += [
-            in_working_language(
-                N_("Received: %(number)s %(title)s"), number=c.number, title=c.title
-            )
-            for c in new
-        ]
-        for clock, remaining in soon:
-            case = session.get(Case, clock.case_id)
-            lines.append(
-                in_working_language(
-                    N_("Due soon (%(n)s working days left, %(due)s): %(number)s %(title)s"),
-                    n=remaining,
-                    due=clock.due_on,
-                    number=case.number,
-                    title=case.title,
-                )
-            )
-        for clock, remaining in late:
-            case = session.get(Case, clock.case_id)
-            lines.append(
-                in_working_language(
-                    N_("%(n)s days overdue (due %(due)s): %(number)s %(title)s"),
-                    n=-remaining,
-                    due=clock.due_on,
-                    number=case.number,
-                    title=case.title,
-                )
-            )
-        notifications.enqueue(
+    written = 0
+    for office in offices.operational_offices(session):
+        job = jobs.enqueue(
             session,
-            event="digest",
-            recipient_office=office.code,
-            sender_office=None,
-            title=title,
-            body="\n".join(lines),
-            only_channels=("email",),
+            DIGEST_JOB,
+            key=f"digest:{office.code}:{today.isoformat()}",
+            payload={"office": office.code, "day": today.isoformat(), "window": window},
         )
-        sent += 1
+        written += job is not None
     session.commit()
-    return sent
+    return written
+
+
+@jobs.job_type(DIGEST_JOB)
+def write_digest(session: Session, payload: dict) -> None:
+    """One office's morning e-mail of one day (nothing when there is nothing to say)."""
+    office = session.get(Office, payload["office"])
+    today = date.fromisoformat(payload["day"])
+    window = int(payload["window"])
+    lookup = calendar.lookup(session)
+    since = end_of_day(_previous_working_day(today, lookup))
+    title = in_working_language(
+        N_("Daily reminder %(day)s: %(office)s"), day=today.isoformat(), office=office.name
+    )
+    new = list(
+        session.exec(
+            select(Case)
+            .where(Case.receiving_office == office.code, Case.created_at > since)
+            .order_by(Case.id)
+        )
+    )
+    soon, late = [], []
+    for clock in session.exec(
+        select(CaseClock).where(
+            CaseClock.owing_office == office.code, CaseClock.status == ClockStatus.running
+        )
+    ):
+        remaining = rules.remaining_days(clock.due_on, today, clock.unit, lookup)
+        if remaining < 0:
+            late.append((clock, remaining))
+        elif remaining <= window:
+            soon.append((clock, remaining))
+    if not (new or soon or late):
+        return
+    lines = [
+        in_working_language(
+            N_("%(new)s received, %(soon)s due soon, %(late)s overdue."),
+            new=len(new),
+            soon=len(soon),
+            late=len(late),
+        ),
+        "",
+    ]
+    lines += [
+        in_working_language(N_("Received: %(number)s %(title)s"), number=c.number, title=c.title)
+        for c in new
+    ]
+    for clock, remaining in soon:
+        case = session.get(Case, clock.case_id)
+        lines.append(
+            in_working_language(
+                N_("Due soon (%(n)s working days left, %(due)s): %(number)s %(title)s"),
+                n=remaining,
+                due=clock.due_on,
+                number=case.number,
+                title=case.title,
+            )
+        )
+    for clock, remaining in late:
+        case = session.get(Case, clock.case_id)
+        lines.append(
+            in_working_language(
+                N_("%(n)s days overdue (due %(due)s): %(number)s %(title)s"),
+                n=-remaining,
+                due=clock.due_on,
+                number=case.number,
+                title=case.title,
+            )
+        )
+    notifications.enqueue(
+        session,
+        event="digest",
+        recipient_office=office.code,
+        sender_office=None,
+        title=title,
+        body="\n".join(lines),
+        only_channels=("email",),
+    )
 
 
 def _previous_working_day(day: date, lookup) -> date:

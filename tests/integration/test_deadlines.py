@@ -11,6 +11,8 @@ from sqlmodel import select
 from service.cases import flows
 from service.db import get_db
 from service.notifications.models import Notification
+from service.outbox import jobs
+from service.outbox.models import Job
 from service.sla import service as sla
 from service.sla.models import CaseClock
 from tests.conftest import AuthActions
@@ -182,6 +184,8 @@ def test_morning_digest_mails_each_office_its_new_due_soon_and_overdue_cases(own
             assert sla.send_digests(db, today=rest_day) == 0
             assert sla.send_digests(db, today=today) >= 1
             assert sla.send_digests(db, today=today) == 0  # once a day
+            for job in db.exec(select(Job).where(Job.type == "digest")).all():
+                assert jobs.attempt(db, job.id)  # what the worker does with each
             digests = db.exec(
                 select(Delivery)
                 .join(Notification)

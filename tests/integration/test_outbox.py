@@ -10,6 +10,7 @@ from sqlmodel import select
 from service.broker import DELIVER_TASK, make_celery
 from service.db import get_db
 from service.notifications.models import Delivery, Notification
+from tests.receivers import WebhookReceiver, configure
 from tests.support import RedisServer, Worker, free_port, wait_for
 
 pytestmark = pytest.mark.services
@@ -26,6 +27,8 @@ def rows(app, model, **where):
 def test_filing_succeeds_while_the_broker_is_down_and_the_relay_delivers_later(
     own_database, tmp_path
 ):
+    """The partner's inbox has the item the moment the filing commits, broker or not; the
+    webhook waits in the outbox and the relay sends it, once, when the broker is back."""
     from service import create_app
 
     port = free_port()  # nothing listens here yet: the broker is "down"
@@ -33,42 +36,46 @@ def test_filing_succeeds_while_the_broker_is_down_and_the_relay_delivers_later(
         update={
             "broker_url": f"redis://127.0.0.1:{port}/0",
             "broker_publish_timeout_seconds": 0.5,
+            "relay_interval_seconds": 1.0,
+            "relay_grace_seconds": 1.0,
+            "webhook_allowed_networks": "127.0.0.0/8",
         }
     )
     app = create_app(settings)
     app.config.update(TESTING=True)
     from tests.conftest import Api
 
-    jinniu, shifang = Api(app, "jinniu-clerk"), Api(app, "shifang-clerk")
-    started = time.monotonic()
-    filed = jinniu.file(title="经纪人宕机时提交")
-    assert filed.status_code == 201
-    assert time.monotonic() - started < 10  # the request does not hang on the dead broker
-    case_id = filed.get_json()["id"]
-    notification = rows(app, Notification, case_id=case_id)[0]
-    assert rows(app, Delivery, notification_id=notification.id)[0].status == "queued"
+    with WebhookReceiver() as receiver:
+        configure(app, "shifang", webhook_url=receiver.url)
+        jinniu, shifang = Api(app, "jinniu-clerk"), Api(app, "shifang-clerk")
+        started = time.monotonic()
+        filed = jinniu.file(title="经纪人宕机时提交")
+        assert filed.status_code == 201
+        assert time.monotonic() - started < 10  # the request does not hang on the dead broker
+        case_id = filed.get_json()["id"]
+        notification = rows(app, Notification, case_id=case_id)[0]
+        by_channel = {
+            d.channel: d.status for d in rows(app, Delivery, notification_id=notification.id)
+        }
+        assert by_channel == {"inbox": "delivered", "webhook": "queued"}
+        inbox = [i["case_id"] for i in shifang.get("/inbox").get_json()["items"]]
+        assert inbox.count(case_id) == 1
 
-    def ours():
-        return [
-            (i["event"], i["case_id"])
-            for i in shifang.get("/inbox").get_json()["items"]
-            if i["case_id"] == case_id
-        ]
-
-    assert ours() == []
-
-    redis = RedisServer(tmp_path, port=port).start()
-    worker = Worker(settings, beat=True, log=tmp_path / "worker.log")
-    try:
-        worker.start()
-        wait_for(ours, timeout=30, message="the relay")
-        time.sleep(3)  # a few more relay rounds must not add a second copy
-        assert ours() == [("case.requested", case_id)]
-        delivery = rows(app, Delivery, notification_id=notification.id)[0]
-        assert delivery.status == "delivered" and delivery.attempts == 1
-    finally:
-        worker.stop()
-        redis.stop()
+        redis = RedisServer(tmp_path, port=port).start()
+        worker = Worker(settings, beat=True, log=tmp_path / "worker.log")
+        try:
+            worker.start()
+            event = f"ntf-{notification.id}"
+            wait_for(lambda: receiver.accepted()[event], timeout=30, message="the relay")
+            time.sleep(3)  # a few more relay rounds must not add a second copy
+            assert receiver.accepted()[event] == 1
+            webhook = rows(app, Delivery, notification_id=notification.id, channel="webhook")
+            assert webhook[0].status == "delivered" and webhook[0].attempts == 1
+            inbox = [i["case_id"] for i in shifang.get("/inbox").get_json()["items"]]
+            assert inbox.count(case_id) == 1
+        finally:
+            worker.stop()
+            redis.stop()
 
 
 def test_dispatching_the_same_notification_twice_makes_one_inbox_item(
@@ -112,12 +119,14 @@ def test_a_broker_known_down_is_not_tried_again_for_every_filing(own_database, c
             "broker_url": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
             "broker_publish_timeout_seconds": 0.5,
             "broker_pause_seconds": 60.0,
+            "smtp_host": "127.0.0.1",  # each filing has an e-mail to nudge
         }
     )
     app = create_app(settings)
     app.config.update(TESTING=True)
     from tests.conftest import Api
 
+    configure(app, "shifang", duty_email="duty@shifang.example.cn")
     jinniu = Api(app, "jinniu-clerk")
 
     def queued() -> int:
@@ -158,16 +167,17 @@ def test_the_relay_adds_no_copies_while_messages_still_wait_in_the_queue(own_dat
         for other in db.exec(select(Delivery).where(Delivery.id != delivery.id)).all():
             other.next_attempt_at = utcnow()
             db.add(other)
-        delivery.status, delivery.next_attempt_at = "queued", utcnow() - timedelta(minutes=5)
+        delivery.status, delivery.attempts = "queued", 0
+        delivery.next_attempt_at = utcnow() - timedelta(minutes=5)
         db.add(delivery)
         db.commit()
-        with caplog.at_level("INFO", logger="service.notifications.service"):
+        with caplog.at_level("INFO", logger="service.outbox.engine"):
             assert notifications.relay_overdue(db, grace_seconds=60, backlog=12) == []
             assert notifications.relay_overdue(db, grace_seconds=60, backlog=None) == []
             assert notifications.relay_overdue(db, grace_seconds=60, backlog=0) == [delivery.id]
             # re-queued just now: not again within the grace period
             assert notifications.relay_overdue(db, grace_seconds=60, backlog=0) == []
     said = [r.getMessage() for r in caplog.records]
-    assert "12 messages still wait in the queue" in said[0]
+    assert "12 messages still wait in the queues" in said[0]
     assert "the broker is not reachable" in said[1]
-    assert said[2] == "relay: 1 re-queued (1 never attempted)"
+    assert said[2] == "relay: deliveries: 1 re-queued (1 never attempted)"
