@@ -7,7 +7,7 @@ that called them gets its session here and has it closed when its app context en
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, g
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, create_engine
 
@@ -50,7 +51,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # No ping on every checkout (a round trip per request): a connection the database dropped
+    # fails its first statement instead (a 503), and SQLAlchemy then discards every connection
+    # of the pool older than that, so the next request connects afresh.
+    return create_engine(url, echo=echo, pool_size=5, max_overflow=10)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -83,25 +87,140 @@ def transaction_cache(session: Session, name: str) -> dict:
     return session.info.setdefault(TRANSACTION_CACHE, {}).setdefault(name, {})
 
 
-def reserve_ids(session: Session, model: type, count: int) -> None:
-    """Draw ``count`` ids of ``model``'s table from its PostgreSQL sequence in one round trip,
-    for rows this transaction is about to write (``take_id``): rows that know their id before
-    they are written wait for one flush together, one INSERT for many. SQLite has no sequence;
-    there a row still gets its id from its own flush."""
-    if count <= 0 or session.get_bind().dialect.name != "postgresql":
-        return
-    ids = session.execute(
-        text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
-        {"table": f'"{model.__table__.name}"', "n": count},
-    ).scalars()
-    pool = transaction_cache(session, "reserved_ids").setdefault(model.__table__.name, [])
-    pool[:0] = sorted(ids, reverse=True)  # taken from the end: the lowest id first
+# Each table's id sequence on PostgreSQL, read once per process (the schema fixes them).
+_ID_SEQUENCES: dict[str, str] = {}
+
+
+def _postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _id_sequences(session: Session, tables: Iterable[str]) -> dict[str, str]:
+    missing = sorted(set(tables) - set(_ID_SEQUENCES))
+    if missing:
+        found = session.execute(
+            text(
+                "SELECT t, pg_get_serial_sequence(quote_ident(t), 'id')"
+                " FROM unnest(CAST(:tables AS text[])) AS t"
+            ),
+            {"tables": missing},
+        )
+        _ID_SEQUENCES.update({table: sequence for table, sequence in found.all()})
+    return {table: _ID_SEQUENCES[table] for table in tables}
+
+
+def draw(
+    session: Session, wanted: Mapping[str, int], *, also: str = "", params: dict | None = None
+) -> dict[str, list[int]]:
+    """``count`` values of each PostgreSQL sequence named in ``wanted``, lowest first, all in
+    one round trip, with the rows of ``also`` (a SELECT of name and value, with ``params``).
+    A drawn value is used up whether or not the transaction commits."""
+    wanted = {name: count for name, count in wanted.items() if count > 0}
+    if not wanted and not also:
+        return {}
+    names = list(wanted)
+    statement = (
+        "SELECT t.name, nextval(t.name::regclass)"
+        " FROM unnest(CAST(:names AS text[]), CAST(:counts AS int[])) AS t(name, n)"
+        " CROSS JOIN LATERAL generate_series(1, t.n)"
+    )
+    rows = session.execute(
+        text(statement + (f" UNION ALL {also}" if also else "")),
+        {"names": names, "counts": [wanted[name] for name in names], **(params or {})},
+    )
+    drawn: dict[str, list[int]] = {name: [] for name in names}
+    for name, value in rows.all():
+        drawn.setdefault(name, []).append(value)
+    return {name: sorted(values) for name, values in drawn.items()}
+
+
+def reserve_ids(
+    session: Session,
+    counts: Mapping[type, int],
+    *,
+    also: str = "",
+    params: dict | None = None,
+) -> dict[str, list[int]]:
+    """Draw ids of the models in ``counts`` from their PostgreSQL sequences, for rows this
+    transaction is about to write (``take_id``), in one round trip with the rows of ``also``
+    (see ``draw``; their values are returned). Rows that know their id before they are written
+    wait for one flush together, one INSERT for many. SQLite has no sequence; there a row
+    still gets its id from its own flush (and ``also`` must be empty)."""
+    if not _postgres(session):
+        assert not also, "sequences are PostgreSQL's"
+        return {}
+    tables = {model.__table__.name: count for model, count in counts.items() if count > 0}
+    sequences = _id_sequences(session, tables)
+    drawn = draw(session, {sequences[t]: n for t, n in tables.items()}, also=also, params=params)
+    for table in tables:
+        pool = transaction_cache(session, "reserved_ids").setdefault(table, [])
+        pool[:0] = reversed(drawn.pop(sequences[table]))  # taken from the end: lowest first
+    return drawn
 
 
 def take_id(session: Session, model: type) -> int | None:
     """A reserved id for a new row of ``model`` (None: none is reserved, flush for one)."""
     pool = transaction_cache(session, "reserved_ids").get(model.__table__.name)
     return pool.pop() if pool else None
+
+
+def _serial_id(obj: Any) -> str | None:
+    """The table of a new row whose id its table's sequence is to give, if it has none yet."""
+    table = getattr(obj, "__table__", None)
+    if table is None or getattr(obj, "id", 0) is not None:
+        return None
+    column = table.primary_key.columns.get("id")
+    return table.name if column is not None and column.autoincrement is not False else None
+
+
+def _give_ids(session: Session, new: list[tuple[Any, str]]) -> None:
+    """Ids for the new rows that have none: reserved ones first, the rest drawn at once."""
+    reserved = transaction_cache(session, "reserved_ids")
+    counts: dict[str, int] = {}
+    missing = []
+    for obj, table in new:
+        pool = reserved.get(table)
+        if pool:
+            obj.id = pool.pop()
+            continue
+        missing.append((obj, table))
+        counts[table] = counts.get(table, 0) + 1
+    if not missing:
+        return
+    new = missing
+    sequences = _id_sequences(session, counts)
+    drawn = draw(session, {sequences[t]: n for t, n in counts.items()})
+    for obj, table in new:
+        obj.id = drawn[sequences[table]].pop(0)
+
+
+def commit_together(session: Session) -> None:
+    """Commit the transaction; on PostgreSQL with its new rows written in one round trip:
+    their missing ids drawn in one statement, then every INSERT and the COMMIT sent at once
+    (psycopg's pipeline mode) instead of each waiting for the answer to the one before. A write the
+    database refuses raises here as it would from a flush. Only for a transaction that has
+    nothing but new rows left to write (a pipelined UPDATE could not tell whether it matched
+    its row); otherwise, and on SQLite, a plain commit."""
+    if _postgres(session) and session.new and not (session.dirty or session.deleted):
+        import psycopg
+
+        new = [(obj, table) for obj in session.new if (table := _serial_id(obj)) is not None]
+        with session.no_autoflush:
+            _give_ids(session, new)
+        connection = session.connection().connection.dbapi_connection
+        try:
+            with connection.pipeline():
+                session.flush()
+                # The COMMIT goes with them: one round trip for the whole write. SQLAlchemy's
+                # own commit below finds the transaction ended and runs the after-commit hooks.
+                connection.commit()
+        except DBAPIError:
+            session.rollback()
+            raise
+        except psycopg.Error as exc:  # raised as the pipeline ends, outside SQLAlchemy
+            session.rollback()
+            raise DBAPIError.instance(None, None, exc, psycopg.Error) from exc
+    session.commit()
 
 
 @event.listens_for(Session, "after_commit")

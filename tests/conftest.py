@@ -163,6 +163,12 @@ def app(pg_database: Settings):
     with engine.begin() as conn:
         # Ids keep counting up across tests, so a stray nudge can never hit a newer row.
         conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in CASE_TABLES) + " CASCADE")
+        # Every test's case numbers start at 1 again (the next filing makes the sequence).
+        for (name,) in conn.exec_driver_sql(
+            "SELECT sequence_name FROM information_schema.sequences"
+            " WHERE starts_with(sequence_name, 'case_number_')"
+        ):
+            conn.exec_driver_sql(f'DROP SEQUENCE "{name}"')
     yield app
     engine.dispose()
 

@@ -216,13 +216,15 @@ def issue_token(
 
 
 def user_for_token(session: Session, token: str) -> tuple[User, ApiToken] | None:
-    row = session.exec(
-        select(ApiToken).where(ApiToken.token_hash == _token_hash(token))
+    found = session.exec(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == _token_hash(token))
     ).one_or_none()
-    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+    if found is None:
         return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    row, user = found
+    if row.revoked_at is not None or row.expires_at <= utcnow() or not user.active:
         return None
     return user, row
 

@@ -9,22 +9,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
 from service.accounts.models import User
-from service.api.idempotency import Idempotency
 from service.audit import service as audit
+from service.audit.models import AuditEntry
 from service.cases import rules
 from service.cases import service as cases
 from service.cases.kinds import registry
-from service.cases.models import Case
-from service.db import utcnow
+from service.cases.models import Case, CaseEvent
+from service.db import commit_together, utcnow
 from service.errors import N_, FieldError, Forbidden, PreconditionFailed, ValidationFailed
 from service.i18n import in_working_language
 from service.notifications import service as notifications
+from service.notifications.models import Delivery
 from service.sla import service as sla
-from service.sla.models import ClockExtension
+from service.sla.models import CaseClock, ClockExtension
+
+if TYPE_CHECKING:
+    from service.api.idempotency import Idempotency
 
 
 def _clocks(session: Session, case: Case, *, from_status: str | None, reason: str = "") -> None:
@@ -50,22 +55,41 @@ def file_case(
 ) -> Case:
     """File a case of any registered kind. ``attach`` adds evidence files in the same
     transaction; with ``idempotency`` the key is stored in the same commit."""
-    case = file_uncommitted(session, actor=actor, data=data, ip=ip)
+    case = file_uncommitted(session, actor=actor, data=data, ip=ip, reserve=True)
     if attach is not None:
         attach(case)
     if idempotency is not None:
         idempotency.remember(session, resource_type="case", resource_id=case.id)
-    session.commit()
+    commit_together(session)
     return case
 
 
-def file_uncommitted(session: Session, *, actor: User, data, ip: str = "") -> Case:
+def file_uncommitted(
+    session: Session, *, actor: User, data, ip: str = "", reserve: bool = False
+) -> Case:
     """The case, its clocks, audit entry and notifications written, not committed: the caller
-    commits it with what belongs to it (a batch commits many)."""
+    commits it with what belongs to it (a batch commits many). With ``reserve`` the case's and
+    its notifications' ids and its number are drawn first, in one round trip (a batch draws
+    them for all its cases at once)."""
     kind = registry().get(data.kind)
     if actor.role not in kind.filing_roles:
         raise Forbidden(N_("Your role may not file requests."))
-    filing = kind.prepare(session, actor, data)
+    notifications.read_offices(session)  # one read: the steps below find every office held
+    with session.no_autoflush:  # the filing's rows are written together, when it commits
+        filing = kind.prepare(session, actor, data)
+        if reserve:  # the filing's rows below: at most these
+            told = len({filing.receiving_office, *(office for office, _side in filing.parties)})
+            rows = {
+                CaseEvent: 1,
+                AuditEntry: 1,
+                CaseClock: len(kind.steps),
+                Delivery: told * notifications.CHANNELS,
+            }
+            cases.reserve(session, actor.office_code, notifications=told, rows=rows)
+        return _file(session, kind, filing, actor=actor, ip=ip)
+
+
+def _file(session: Session, kind, filing, *, actor: User, ip: str) -> Case:
     case = cases.create(session, kind=kind, actor=actor, filing=filing)
     cases.record_event(session, case, actor=actor, action="file", from_status=None)
     _clocks(session, case, from_status=None)

@@ -5,10 +5,11 @@ and the audit trail into one transaction per step."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, false, func, or_, text, update
+from sqlalchemy import and_, delete, exists, false, func, or_, update
 from sqlmodel import Session, select
 
 from service import identifiers
@@ -17,10 +18,18 @@ from service.cases import rules
 from service.cases.kinds import CaseKind, Filing, registry
 from service.cases.models import Case, CaseCounter, CaseEvent, CaseParty
 from service.cases.rules import CaseFacts, Side, Status
-from service.db import LOCAL_TZ, contains_pattern, take_id, transaction_cache, utcnow
+from service.db import (
+    LOCAL_TZ,
+    contains_pattern,
+    reserve_ids,
+    take_id,
+    transaction_cache,
+    utcnow,
+)
 from service.errors import N_, NotFound, PreconditionFailed
 from service.i18n import in_working_language
 from service.notifications import service as notifications
+from service.notifications.models import Notification
 from service.offices import service as offices
 from service.offices.models import Office
 
@@ -60,29 +69,57 @@ def facts(session: Session, case: Case) -> CaseFacts:
     )
 
 
+def _year() -> int:
+    return utcnow().astimezone(LOCAL_TZ).year
+
+
 def _next_number(session: Session, office: Office) -> str:
     """The office's next case number of the year (the year in Asia/Shanghai, not in UTC)."""
-    year = utcnow().astimezone(LOCAL_TZ).year
+    year = _year()
     if session.get_bind().dialect.name == "postgresql":
-        last = _draw_number(session, office.code, year)
+        pool = transaction_cache(session, "case_numbers").get((office.code, year))
+        if not pool:
+            reserve(session, office.code, cases=0)
+            pool = transaction_cache(session, "case_numbers")[(office.code, year)]
+        last = pool.pop()
     else:
         last = _count_in_transaction(session, office.code, year)
     return rules.case_number(office.number_prefix, year, last)
 
 
-def _draw_number(session: Session, office_code: str, year: int) -> int:
-    """PostgreSQL: the number is drawn in a transaction of its own that ends at once, so one
-    office's filings never wait on each other's commits for the counter. Numbers stay unique
-    and in the order they were drawn; a filing that fails after drawing (a database error
-    while writing it) leaves a gap — a refused filing draws none, its checks come first."""
-    statement = text(
-        "INSERT INTO casecounter (office_code, year, last) VALUES (:office, :year, 1) "
-        "ON CONFLICT (office_code, year) DO UPDATE SET last = casecounter.last + 1 "
-        "RETURNING last"
+def reserve(
+    session: Session,
+    office_code: str,
+    *,
+    cases: int = 1,
+    notifications: int = 0,
+    rows: Mapping[type, int] | None = None,
+) -> None:
+    """PostgreSQL: draw, in one round trip, the ids of ``cases`` new cases, of
+    ``notifications`` notifications and of the other ``rows`` (at most as many of each model as
+    the transaction will write: what it does not use is left unused), and the office's next
+    case numbers (at least one), for the filings this transaction is about to write.
+
+    The numbers come from a sequence per office and year (``case_number_next``, migration
+    0013), so one office's filings never wait on each other for a number (a counter row would
+    stay locked until each filing commits). They are unique and in the order they were drawn;
+    a filing that fails after drawing (a database error while it is written) leaves a gap — a
+    refused filing draws none, its checks come first. SQLite draws nothing: there each number
+    is counted in the filing's own transaction and each row gets its id from its flush."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    year = _year()
+    drawn = reserve_ids(
+        session,
+        {**(rows or {}), Case: cases, Notification: notifications},
+        also=(
+            "SELECT 'number', case_number_next(CAST(:office AS text), CAST(:year AS integer))"
+            " FROM generate_series(1, :numbers)"
+        ),
+        params={"office": office_code, "year": year, "numbers": max(cases, 1)},
     )
-    engine = session.get_bind().engine
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        return conn.execute(statement, {"office": office_code, "year": year}).scalar_one()
+    pool = transaction_cache(session, "case_numbers").setdefault((office_code, year), [])
+    pool[:0] = reversed(drawn["number"])  # taken from the end: the lowest first
 
 
 def _count_in_transaction(session: Session, office_code: str, year: int) -> int:

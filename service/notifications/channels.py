@@ -30,10 +30,10 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any, ClassVar
+from urllib.parse import urlsplit, urlunsplit
 
 import httpcore
-import httpx
-from flask import current_app
+from flask import Blueprint, current_app
 from flask_babel import force_locale
 from sqlalchemy import or_
 from sqlmodel import Session, select
@@ -49,6 +49,7 @@ from service.notifications.rules import (
     webhook_address_allowed,
     webhook_signature,
 )
+from service.offices import service as offices
 from service.offices.models import Office
 from service.outbox import engine
 
@@ -265,6 +266,24 @@ def refused_addresses(addresses: list[str], settings: Settings) -> list[str]:
     return [a for a in addresses if not webhook_address_allowed(a.partition("%")[0], networks)]
 
 
+# The e-mails' templates, for an app without the notification pages (a worker's).
+TEMPLATES = Blueprint("notification_templates", __name__, template_folder="templates")
+
+
+def read_offices(session: Session) -> None:
+    """Every office and its webhook endpoint in one query, held for the transaction: the
+    steps of a filing after it find them all without a query of their own."""
+    rows = session.exec(
+        select(Office, WebhookEndpoint)
+        .outerjoin(WebhookEndpoint, WebhookEndpoint.office_code == Office.code)
+        .order_by(*offices.OFFICE_ORDER)
+    ).all()
+    offices.hold(session, [office for office, _endpoint in rows])
+    cache = transaction_cache(session, "webhook_endpoints")
+    for office, endpoint in rows:
+        cache[office.code] = endpoint
+
+
 class WebhookChannel(ExternalChannel):
     """A signed JSON POST to the office's endpoint; any 2xx answer counts as delivered."""
 
@@ -315,7 +334,7 @@ class WebhookChannel(ExternalChannel):
             "X-Referral-Signature": webhook_signature(outgoing.secret, timestamp, outgoing.body),
         }
         try:
-            url, extensions = self.pinned(httpx.URL(outgoing.url), headers, deadline)
+            url, extensions = self.pinned(outgoing.url, headers, deadline)
             with httpcore.ConnectionPool(
                 ssl_context=ssl.create_default_context(),
                 network_backend=BoundedBackend(deadline),
@@ -323,7 +342,7 @@ class WebhookChannel(ExternalChannel):
             ) as pool:
                 response = pool.request(
                     "POST",
-                    str(url),
+                    url,
                     headers=headers,
                     content=outgoing.body,
                     extensions={**extensions, "timeout": deadline.timeouts()},
@@ -337,16 +356,15 @@ class WebhookChannel(ExternalChannel):
             raise ChannelError(f"webhook: HTTP {response.status} {text}")
         return DeliveryStatus.delivered
 
-    def pinned(
-        self, url: httpx.URL, headers: dict[str, str], deadline: Deadline
-    ) -> tuple[httpx.URL, dict]:
+    def pinned(self, url: str, headers: dict[str, str], deadline: Deadline) -> tuple[str, dict]:
         """The URL with its host name replaced by the address it resolves to now, once that
         address is checked; the name stays in the Host header and, over TLS, in SNI and the
         certificate check. So a name that resolved to a public address when the endpoint was
         saved cannot reach the service's own network later (DNS rebinding): the address
         checked is the address connected to."""
-        host = url.raw_host.decode("ascii")
-        port = url.port or (443 if url.scheme == "https" else 80)
+        parts = urlsplit(url)
+        host = (parts.hostname or "").encode("idna").decode("ascii")
+        port = parts.port or (443 if parts.scheme == "https" else 80)
         try:
             addresses = deadline.call(resolve_host, host, port)
         except TimeoutError as exc:
@@ -359,9 +377,12 @@ class WebhookChannel(ExternalChannel):
                 f"webhook: {host} resolves to {refused[0] if refused else 'nothing'}, an address"
                 " webhooks may not go to (see REFERRAL_WEBHOOK_ALLOWED_NETWORKS)"
             )
-        headers["Host"] = url.netloc.decode("ascii")
-        extensions = {"sni_hostname": host} if url.scheme == "https" else {}
-        return url.copy_with(host=addresses[0].partition("%")[0]), extensions
+        named = f"[{host}]" if ":" in host else host
+        headers["Host"] = named if parts.port is None else f"{named}:{parts.port}"
+        address = addresses[0].partition("%")[0]
+        netloc = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+        pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+        return pinned, ({"sni_hostname": host} if parts.scheme == "https" else {})
 
 
 # --------------------------------------------------------------------------- bounded attempts
@@ -484,3 +505,7 @@ def registry(settings: Settings) -> dict[str, Channel]:
     """Every channel by name, configured from the settings."""
     channels: list[Channel] = [InboxChannel(), EmailChannel(settings), WebhookChannel(settings)]
     return {channel.name: channel for channel in channels}
+
+
+# How many channels ``registry`` has: a notification has at most one delivery on each.
+CHANNEL_COUNT = 3

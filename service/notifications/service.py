@@ -36,6 +36,16 @@ def _settings() -> Settings:
     return current_app.config["REFERRAL"] if has_app_context() else get_settings()
 
 
+# The channels a notification may be delivered on (one delivery row each at most).
+CHANNELS = channels.CHANNEL_COUNT
+
+
+def read_offices(session: Session) -> None:
+    """Every office and how it is reached, read at once for a transaction that is about to
+    notify some of them (``channels.read_offices``)."""
+    channels.read_offices(session)
+
+
 def enqueue(
     session: Session,
     *,

@@ -67,15 +67,23 @@ def load_agreements(session: Session, *, path: Path | None = None) -> int:
     return len(data.get("agreement", []))
 
 
+# Bureaus first, then the offices by division.
+OFFICE_ORDER = (Office.kind.desc(), Office.division_code)
+
+
 def all_offices(session: Session) -> list[Office]:
     """Every office, bureaus first; read once per transaction (the rows are held, so
     ``session.get(Office, code)`` finds them without a query too)."""
     cache = transaction_cache(session, "offices")
     if "all" not in cache:
-        cache["all"] = list(
-            session.exec(select(Office).order_by(Office.kind.desc(), Office.division_code))
-        )
+        hold(session, session.exec(select(Office).order_by(*OFFICE_ORDER)))
     return list(cache["all"])
+
+
+def hold(session: Session, rows) -> None:
+    """Keep every office, read in ``OFFICE_ORDER`` along with something else, for the rest of
+    the transaction (``all_offices`` reads nothing more)."""
+    transaction_cache(session, "offices")["all"] = list(rows)
 
 
 def operational_offices(session: Session) -> list[Office]:

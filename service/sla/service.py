@@ -125,7 +125,6 @@ def on_status_change(
             clock.stopped_at = now
         if clock is not None:
             session.add(clock)
-    session.flush()
     return _nearest(clocks.values())
 
 

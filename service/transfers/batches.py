@@ -14,11 +14,10 @@ from sqlmodel import Session, select
 from service.accounts.models import User
 from service.audit import service as audit
 from service.cases import flows
+from service.cases import service as cases
 from service.cases.models import Case
-from service.db import reserve_ids
 from service.errors import N_, DomainError, FieldError, Forbidden, NotFound, ValidationFailed
 from service.identifiers import mask_id
-from service.notifications.models import Notification
 from service.offices import service as offices
 from service.sla.service import local_today
 from service.transfers import batch_file, kind, rules
@@ -176,8 +175,7 @@ def file_rows(
         pending = _claim(session, batch.id, size)
         if not pending:
             break
-        reserve_ids(session, Case, len(pending))
-        reserve_ids(session, Notification, len(pending))
+        cases.reserve(session, actor.office_code, cases=len(pending), notifications=len(pending))
         with session.no_autoflush:  # the slice's rows are written together
             outcomes = [(row, _file_row(session, actor=actor, row=row, ip=ip)) for row in pending]
         filed = sum(1 for _row, case_id in outcomes if case_id is not None)

@@ -42,3 +42,53 @@ def test_a_filing_does_not_wait_for_an_uncommitted_one_of_the_same_office(app, a
     assert after == first + 3
     numbers = [c["number"] for c in jinniu.get("/cases?limit=10").get_json()["items"]]
     assert sorted(sequence(n) for n in numbers) == [first, first + 2, first + 3]
+
+
+def test_many_filings_of_one_office_at_once_get_every_number_once(app, api):
+    jinniu = api("jinniu-clerk")
+    answers: list = []
+
+    def file_ten(worker: int) -> None:
+        for n in range(10):
+            answers.append(jinniu.file(title=f"并发提交 {worker}-{n}"))
+
+    threads = [threading.Thread(target=file_ten, args=(w,)) for w in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert [a.status_code for a in answers] == [201] * 80
+    numbers = sorted(sequence(a.get_json()["number"]) for a in answers)
+    assert numbers == list(range(numbers[0], numbers[0] + 80))  # none twice, none skipped
+
+
+def test_the_first_filing_of_a_year_continues_the_counter_of_that_year(app, api):
+    """A database whose numbers were counted in the counter table goes on from there."""
+    from service.cases.models import CaseCounter
+    from service.cases.service import _year
+
+    with app.app_context(), get_db(app).session() as db:
+        db.add(CaseCounter(office_code="jinniu", year=_year(), last=41))
+        db.commit()
+    number = api("jinniu-clerk").file(title="续号").get_json()["number"]
+    assert number == f"JN-{_year()}-000042"
+
+
+def test_a_write_refused_at_commit_raises_and_keeps_nothing(app):
+    """The rows of a filing go to the database together with its COMMIT: a row the database
+    refuses there is the same IntegrityError as from a flush, and nothing of the rest stays."""
+    from sqlalchemy.exc import IntegrityError
+
+    from service.audit.models import AuditEntry
+    from service.db import commit_together
+    from service.offices.models import Office
+
+    with app.app_context(), get_db(app).session() as db:
+        copy = Office(**db.get(Office, "jinniu").model_dump())  # the same code again
+        db.expunge_all()
+        db.add(AuditEntry(action="test.pipeline", object_type="office", object_id="jinniu"))
+        db.add(copy)
+        with pytest.raises(IntegrityError):
+            commit_together(db)
+        written = db.exec(select(AuditEntry).where(AuditEntry.action == "test.pipeline")).all()
+        assert written == []
