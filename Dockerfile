@@ -4,7 +4,7 @@
 #   docker build -t referral .
 #   docker run --env-file .env referral                      # web (default CMD)
 #   docker run --env-file .env referral referral init        # migrate + seed offices
-#   docker run --env-file .env referral celery -A workers.app worker --loglevel INFO --concurrency 2
+#   docker run --env-file .env referral celery -A workers.app worker --loglevel INFO --without-mingle --without-gossip
 # See docker-compose.yml for the full stack.
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm

@@ -43,13 +43,11 @@ def create_app(
     celery: Celery | None = None,
     test_config: dict[str, Any] | None = None,
 ) -> Flask:
-    from service import broker, extensions, i18n, ratelimit
+    from service import extensions, ratelimit
     from service.bodies import JSONProvider, Request
-    from service.db import Database
 
-    settings = settings or get_settings()
-    settings.instance_path.mkdir(parents=True, exist_ok=True)
-    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app = _core_app(settings, celery)
+    settings = app.config["REFERRAL"]
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
@@ -57,12 +55,8 @@ def create_app(
         SESSION_COOKIE_SECURE=settings.is_production,
         REMEMBER_COOKIE_HTTPONLY=True,
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
-        BABEL_DEFAULT_LOCALE=settings.default_locale,
-        BABEL_DEFAULT_TIMEZONE=settings.timezone,
-        BABEL_TRANSLATION_DIRECTORIES="translations",
         WTF_CSRF_TIME_LIMIT=None,
         JSON_AS_ASCII=False,
-        REFERRAL=settings,
     )
     app.request_class = Request
     app.json = JSONProvider(app)
@@ -71,9 +65,6 @@ def create_app(
         app.config.update(test_config)
 
     app.url_map.converters["id"] = RowIdConverter
-    Database(settings.sqlalchemy_url).init_app(app)
-    broker.init_app(app, celery or broker.make_celery(settings))
-    extensions.babel.init_app(app, locale_selector=i18n.select_locale)
     extensions.csrf.init_app(app)
     extensions.login_manager.init_app(app)
 
@@ -117,15 +108,61 @@ def create_app(
     return app
 
 
-def _register_kinds(app: Flask) -> None:
-    """Each case kind's pages; and refuse to start while config/sla.toml and the kinds
-    disagree (a step no kind has, or a kind's step without a period)."""
+def _core_app(settings: Settings | None, celery: Celery | None) -> Flask:
+    """What the web app and a worker share: the settings, the database, the broker and the
+    translations."""
+    from service import broker, extensions, i18n
+    from service.db import Database
+    from service.web import template_helpers
+
+    settings = settings or get_settings()
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        BABEL_DEFAULT_LOCALE=settings.default_locale,
+        BABEL_DEFAULT_TIMEZONE=settings.timezone,
+        BABEL_TRANSLATION_DIRECTORIES="translations",
+        REFERRAL=settings,
+    )
+    Database(settings.sqlalchemy_url).init_app(app)
+    broker.init_app(app, celery or broker.make_celery(settings))
+    extensions.babel.init_app(app, locale_selector=i18n.select_locale)
+    template_helpers(app)
+    return app
+
+
+def worker_app(settings: Settings | None = None, *, celery: Celery | None = None) -> Flask:
+    """The app a Celery worker runs its tasks in: no pages, no API, no sign-in — only what the
+    tasks use (the database, the broker, the case kinds and the translations of what they
+    write), so a worker starts fast and small. In production it refuses to run while demo
+    accounts still open with the published demo password, as the web app does."""
+    from service.notifications.channels import TEMPLATES
+
+    app = _core_app(settings, celery)
+    app.register_blueprint(TEMPLATES)  # the e-mails a worker writes
+    _check_kinds()
+    if app.config["REFERRAL"].is_production:
+        from service.accounts.demo import refuse_demo_in_production
+
+        refuse_demo_in_production(app)
+    return app
+
+
+def _check_kinds():
+    """Refuse to start while config/sla.toml and the kinds disagree (a step no kind has, or a
+    kind's step without a period)."""
     from service.cases.kinds import registry
     from service.sla.service import step_rules
 
     kinds = registry()
     kinds.check_steps(step_rules())
-    for kind in kinds:
+    return kinds
+
+
+def _register_kinds(app: Flask) -> None:
+    """Each case kind's pages (once the kinds are checked)."""
+    for kind in _check_kinds():
         if kind.blueprint is not None and kind.blueprint.name not in app.blueprints:
             app.register_blueprint(kind.blueprint)
 

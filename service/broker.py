@@ -73,6 +73,10 @@ def configure_celery(celery: Celery, settings: Settings) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
+        # The tasks wait on the database, SMTP and partners' servers, not on the CPU: threads
+        # in one process start fast and stay small (a forked pool copies the app per child).
+        worker_pool="threads",
+        worker_concurrency=4,
         timezone=settings.timezone,
         enable_utc=True,
         worker_hijack_root_logger=False,

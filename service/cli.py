@@ -239,6 +239,12 @@ def _print_banner(settings: Settings, procs: list[subprocess.Popen]) -> None:
     click.echo("\n".join(lines) + "\n")
 
 
+# Options of every `celery worker` the service starts (compose names them too): no start-up
+# handshake with other workers (mingle) and no heartbeat chatter among them (gossip); the
+# pool and its size are in the Celery settings (``service.broker``).
+WORKER_OPTIONS = ("--without-mingle", "--without-gossip")
+
+
 @main.command(with_appcontext=False)
 @click.option("--workers", default=2, show_default=True, help="Web worker processes")
 def run(workers: int) -> None:
@@ -277,8 +283,7 @@ def run(workers: int) -> None:
             "--beat",
             "--loglevel",
             "INFO",
-            "--concurrency",
-            "2",
+            *WORKER_OPTIONS,
             "--schedule",
             str(beat_schedule),
         ],

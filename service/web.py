@@ -29,11 +29,14 @@ DATABASE_DOWN = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 10
 
 
-def register_web(app: Flask) -> None:
+def template_helpers(app: Flask) -> None:
+    """What every template may use, pages and e-mails alike."""
     app.jinja_env.filters["localtime"] = format_local
     app.jinja_env.filters["action_label"] = lambda action: labels.ACTION.get(action, action)
     app.jinja_env.globals.update(labels=labels, get_locale=get_locale, case_workers=CASE_WORKERS)
 
+
+def register_web(app: Flask) -> None:
     @app.context_processor
     def _header() -> dict:
         from service.db import LOCAL_TZ, utcnow
@@ -153,7 +156,7 @@ def register_web(app: Flask) -> None:
     def _database_unavailable(error: Exception):
         """The database cannot be reached (down, restarting, out of connections): a 503 with
         ``Retry-After``, as problem+json or as a page that needs no database itself; the pool
-        reconnects when it is back (``pool_pre_ping``), no restart needed."""
+        drops its broken connections and connects afresh when it is back, no restart needed."""
         app.logger.warning("database unavailable: %s", getattr(error, "orig", error))
         _roll_back()
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}

@@ -57,6 +57,7 @@ class Hit:
     payload: dict
     status: int = 0
     host: str = ""
+    received_at: float = field(default_factory=time.time)
 
 
 @dataclass

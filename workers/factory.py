@@ -7,7 +7,7 @@ from celery import Celery, Task
 from flask import Flask, has_app_context
 
 from config import get_settings
-from service import serving_app
+from service import worker_app
 from service.broker import configure_celery
 
 
@@ -15,7 +15,7 @@ def make_worker_app(flask_app: Flask | None = None) -> Celery:
     settings = flask_app.config["REFERRAL"] if flask_app is not None else get_settings()
     celery = Celery("referral")
     configure_celery(celery, settings)
-    flask_app = flask_app or serving_app(settings, celery=celery)
+    flask_app = flask_app or worker_app(settings, celery=celery)
     flask_app.extensions["celery"] = celery
 
     class FlaskTask(Task):
