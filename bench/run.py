@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import re
 import shutil
@@ -198,6 +199,9 @@ WORKER_COMMAND = [
     "INFO",
     "--without-gossip",
     "--without-mingle",
+    # as compose's pool for e-mail and webhooks (this one worker takes both queues)
+    "--concurrency",
+    "8",
 ]
 
 
@@ -209,7 +213,9 @@ def service_app():
     from service import create_app
 
     with mock.patch.dict(os.environ, env(), clear=True):
-        return create_app(Settings())
+        app = create_app(Settings())
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request of the bench
+    return app
 
 
 def start_worker(log: Path) -> tuple[subprocess.Popen, float]:
