@@ -30,6 +30,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from service.cli import WORKER_OPTIONS  # noqa: E402
 from tests.support import free_port, port_open, wait_for  # noqa: E402
 
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
@@ -197,8 +198,7 @@ WORKER_COMMAND = [
     "worker",
     "--loglevel",
     "INFO",
-    "--without-gossip",
-    "--without-mingle",
+    *WORKER_OPTIONS,
     # as compose's pool for e-mail and webhooks (this one worker takes both queues)
     "--concurrency",
     "8",

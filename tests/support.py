@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from service.cli import WORKER_OPTIONS
+
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "demo-pass-2026"
 
@@ -75,8 +77,7 @@ class Worker:
             "threads",
             "--concurrency",
             "2",
-            "--without-gossip",
-            "--without-mingle",
+            *WORKER_OPTIONS,
             "-n",
             f"test-{os.getpid()}-{time.monotonic_ns()}@%h",
         ]
